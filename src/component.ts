@@ -1,0 +1,80 @@
+// The component model: every receiver, processor and exporter is built by a factory that owns
+// its config schema (with defaults) and an optional semantic `validate`, like the OTel Collector.
+import type { Logger } from "pino";
+import type { Observable, OperatorFunction, SchedulerLike } from "rxjs";
+import type { z } from "zod";
+import type { Item } from "./signal.ts";
+
+export type ComponentKind = "receiver" | "processor" | "exporter";
+
+/** What every component gets at creation. */
+export interface ComponentContext {
+  /** Component id as written in pipeline.yaml, e.g. "threshold/memory_usage". */
+  readonly id: string;
+  /** The only clock components may use: tests inject a TestScheduler. */
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
+  /** Directory of the pipeline.yaml, for resolving relative paths. */
+  readonly configDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Counters and flags a component reports in /status; never secrets. */
+export type ComponentStatus = Readonly<Record<string, unknown>>;
+
+export interface Receiver {
+  /** Hot stream of signals; shared by every pipeline that lists the receiver. */
+  readonly signals: Observable<Item>;
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+  status?(): ComponentStatus;
+}
+
+export interface Processor {
+  readonly operator: OperatorFunction<Item, Item>;
+  /** Flush anything held (digests, pending) before shutdown. */
+  shutdown?(): Promise<void>;
+  status?(): ComponentStatus;
+}
+
+export interface Exporter {
+  /** False when the exporter is present but unconfigured (no webhook, no DSN). */
+  readonly configured: boolean;
+  /** Kinds of items this exporter takes; others are not passed to it. */
+  readonly accepts: ReadonlySet<Item["kind"]>;
+  export(batch: readonly Item[]): Promise<void>;
+  /** Drain or persist what is pending. */
+  shutdown(): Promise<void>;
+  status?(): ComponentStatus;
+}
+
+export interface ComponentByKind {
+  receiver: Receiver;
+  processor: Processor;
+  exporter: Exporter;
+}
+
+export interface ComponentFactory<K extends ComponentKind = ComponentKind, C = unknown> {
+  readonly kind: K;
+  readonly type: string;
+  /** Full schema of the component's config section; defaults are filled by parsing `{}`. */
+  readonly configSchema: z.ZodType<C>;
+  /** Semantic checks the schema cannot express; each string names the key it concerns. */
+  validate?(config: C): ReadonlyArray<{ path: readonly (string | number)[]; message: string }>;
+  create(config: C, context: ComponentContext): ComponentByKind[K] | Promise<ComponentByKind[K]>;
+}
+
+export type ReceiverFactory<C = unknown> = ComponentFactory<"receiver", C>;
+export type ProcessorFactory<C = unknown> = ComponentFactory<"processor", C>;
+export type ExporterFactory<C = unknown> = ComponentFactory<"exporter", C>;
+
+/** Identity helper that keeps a factory's config type while checking its shape. */
+export function defineFactory<K extends ComponentKind, S extends z.ZodType>(factory: {
+  kind: K;
+  type: string;
+  configSchema: S;
+  validate?(config: z.output<S>): ReadonlyArray<{ path: readonly (string | number)[]; message: string }>;
+  create(config: z.output<S>, context: ComponentContext): ComponentByKind[K] | Promise<ComponentByKind[K]>;
+}): ComponentFactory<K, z.output<S>> {
+  return factory as ComponentFactory<K, z.output<S>>;
+}

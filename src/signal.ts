@@ -1,0 +1,164 @@
+// The signal model: what receivers emit and processors/exporters consume.
+// Every item on a pipeline stream is one of these, told apart by `kind`.
+
+export type AttributeValue = string | number | boolean | ReadonlyArray<string | number | boolean | null>;
+export type Attributes = Readonly<Record<string, AttributeValue>>;
+
+export interface Scope {
+  readonly name: string;
+  readonly version?: string;
+}
+
+interface MetricPointBase {
+  readonly kind: "metric";
+  readonly name: string;
+  readonly unit: string;
+  readonly description?: string;
+  readonly attributes: Attributes;
+  readonly resource: Attributes;
+  readonly scope: Scope;
+  /** Point time, ms since the epoch (from the sender). */
+  readonly time: number;
+  /** Start of the point's interval, ms since the epoch, when the sender gave one. */
+  readonly startTime?: number;
+  /** Temporality the sender used; values below are always deltas for sums and histograms. */
+  readonly temporality?: "delta" | "cumulative";
+}
+
+export interface GaugePoint extends MetricPointBase {
+  readonly type: "gauge";
+  readonly value: number;
+}
+
+export interface SumPoint extends MetricPointBase {
+  readonly type: "sum";
+  /** Change over the point's interval (cumulative series are converted to deltas per series). */
+  readonly value: number;
+  readonly monotonic: boolean;
+}
+
+/** Explicit-bucket histogram; exponential histograms are converted to this form. */
+export interface HistogramPoint extends MetricPointBase {
+  readonly type: "histogram";
+  readonly count: number;
+  readonly sum?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /** Upper bounds, ascending; bucketCounts has bounds.length + 1 entries (last is +Inf). */
+  readonly bounds: readonly number[];
+  readonly bucketCounts: readonly number[];
+}
+
+export type MetricPoint = GaugePoint | SumPoint | HistogramPoint;
+
+export interface SpanEvent {
+  readonly name: string;
+  readonly time: number;
+  readonly attributes: Attributes;
+}
+
+export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer" | "unspecified";
+
+export interface SpanSignal {
+  readonly kind: "span";
+  readonly name: string;
+  readonly spanKind: SpanKind;
+  readonly status: { readonly code: "unset" | "ok" | "error"; readonly message?: string };
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly durationMs: number;
+  readonly attributes: Attributes;
+  readonly resource: Attributes;
+  readonly scope: Scope;
+  readonly events: readonly SpanEvent[];
+}
+
+export type Severity = "info" | "warning" | "critical";
+export type AlertStatus = "firing" | "resolved" | "escalated";
+
+export interface Alert {
+  readonly kind: "alert";
+  readonly rule: string;
+  /** rule + group labels: the identity cooldown, throttle and state key on. */
+  readonly fingerprint: string;
+  readonly status: AlertStatus;
+  readonly severity: Severity;
+  readonly component: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Human summary, e.g. "review rate up 62 % over baseline". */
+  readonly summary: string;
+  readonly value?: number;
+  readonly threshold?: number;
+  readonly baseline?: number;
+  readonly unit?: string;
+  readonly comparison?: "above" | "below" | "increase";
+  /** When the alert began firing (ms). */
+  readonly startsAt: number;
+  /** When this notice was produced (ms). */
+  readonly at: number;
+  readonly endsAt?: number;
+  readonly escalationLevel?: number;
+  /** Destination route: "default" or an escalation route; throttle and exporters key on it. */
+  readonly route?: string;
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Several held alerts, released by the throttle as one message. */
+export interface Digest {
+  readonly kind: "digest";
+  readonly route: string;
+  readonly alerts: readonly Alert[];
+  readonly windowStart: number;
+  readonly at: number;
+}
+
+export interface ErrorEvent {
+  readonly kind: "error";
+  readonly error: { readonly type: string; readonly message: string; readonly stack?: string };
+  readonly component: string;
+  readonly operation?: string;
+  readonly artifactId?: string;
+  readonly pipelineState?: Readonly<Record<string, unknown>>;
+  readonly llm?: {
+    readonly provider?: string;
+    readonly model?: string;
+    readonly promptTokens?: number;
+    readonly completionTokens?: number;
+    readonly cost?: number;
+  };
+  readonly user?: Readonly<Record<string, unknown>>;
+  readonly traceId?: string;
+  readonly spanId?: string;
+  readonly time: number;
+  readonly attributes?: Attributes;
+  readonly resource?: Attributes;
+}
+
+export type Signal = MetricPoint | SpanSignal;
+export type Notice = Alert | Digest | ErrorEvent;
+/** Anything that flows on a pipeline stream. */
+export type Item = Signal | Notice;
+
+export const isAlert = (item: Item): item is Alert => item.kind === "alert";
+export const isMetric = (item: Item): item is MetricPoint => item.kind === "metric";
+export const isSpan = (item: Item): item is SpanSignal => item.kind === "span";
+
+/** Stable series key: resource + scope + attributes, order-independent. */
+export function seriesKey(point: {
+  name: string;
+  resource: Attributes;
+  scope?: Scope;
+  attributes: Attributes;
+}): string {
+  return `${point.name}|${stableStringify(point.resource)}|${point.scope?.name ?? ""}|${stableStringify(point.attributes)}`;
+}
+
+export function stableStringify(attrs: Attributes): string {
+  const keys = Object.keys(attrs).sort();
+  let out = "";
+  for (const k of keys) out += `${k}=${JSON.stringify(attrs[k])};`;
+  return out;
+}
