@@ -1,0 +1,86 @@
+// Console exporter: one readable line per alert, digest or error, on stdout (or stderr).
+import { z } from "zod";
+import { defineFactory, type Exporter } from "../src/component.ts";
+import type { Alert, Digest, ErrorEvent, Item } from "../src/signal.ts";
+
+const configSchema = z.strictObject({
+  /** Stream to print to. */
+  output: z.enum(["stdout", "stderr"]).default("stdout"),
+  /** Print JSON objects instead of text lines (for machines). */
+  json: z.boolean().default(false),
+});
+
+export const consoleExporterFactory = defineFactory({
+  kind: "exporter",
+  type: "console",
+  configSchema,
+  create(config): Exporter {
+    const stream = config.output === "stderr" ? process.stderr : process.stdout;
+    let printed = 0;
+    return {
+      configured: true,
+      accepts: new Set(["alert", "digest", "error"]),
+      async export(batch) {
+        for (const item of batch) {
+          const line = config.json ? JSON.stringify(item) : formatItem(item);
+          if (line === undefined) continue;
+          stream.write(`${line}\n`);
+          printed++;
+        }
+      },
+      async shutdown() {},
+      status: () => ({ printed }),
+    };
+  },
+});
+
+export function formatItem(item: Item): string | undefined {
+  switch (item.kind) {
+    case "alert":
+      return formatAlert(item);
+    case "digest":
+      return formatDigest(item);
+    case "error":
+      return formatError(item);
+    default:
+      return undefined;
+  }
+}
+
+export function formatAlert(a: Alert): string {
+  const status = a.status.toUpperCase();
+  const level = a.escalationLevel ? ` level ${a.escalationLevel}` : "";
+  const values = describeValues(a);
+  const labels = formatLabels(a.labels);
+  return `${new Date(a.at).toISOString()} ${status}${level} ${a.severity} [${a.component}] ${a.rule}: ${a.summary}${values}${labels}`;
+}
+
+function describeValues(a: Alert): string {
+  if (a.value === undefined) return "";
+  const unit = a.unit ? ` ${a.unit}` : "";
+  const parts = [`value=${round(a.value)}${unit}`];
+  if (a.threshold !== undefined) parts.push(`threshold=${round(a.threshold)}${unit}`);
+  if (a.baseline !== undefined) parts.push(`baseline=${round(a.baseline)}${unit}`);
+  return ` (${parts.join(" ")})`;
+}
+
+function formatDigest(d: Digest): string {
+  const head = `${new Date(d.at).toISOString()} DIGEST ${d.alerts.length} held alert(s) for ${d.route}`;
+  return [head, ...d.alerts.map((a) => `  - ${formatAlert(a)}`)].join("\n");
+}
+
+function formatError(e: ErrorEvent): string {
+  const op = e.operation ? `/${e.operation}` : "";
+  const artifact = e.artifactId ? ` artifact=${e.artifactId}` : "";
+  const trace = e.traceId ? ` trace=${e.traceId}` : "";
+  return `${new Date(e.time).toISOString()} EXCEPTION [${e.component}${op}] ${e.error.type}: ${e.error.message}${artifact}${trace}`;
+}
+
+function formatLabels(labels: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(labels);
+  return entries.length === 0 ? "" : ` {${entries.map(([k, v]) => `${k}=${v}`).join(", ")}}`;
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(Math.abs(n) < 1 ? 3 : 2);
+}

@@ -1,0 +1,226 @@
+// Load pipeline.yaml: parse with positions, substitute env, validate the shape and every component
+// against its own factory's schema, and check that pipelines reference existing components.
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { type Document, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import type { ComponentFactory, ComponentKind } from "../component.ts";
+import { componentType, loadModuleFactory, type Registry } from "../registry.ts";
+import { registerSecret } from "../secrets.ts";
+import { type ConfigProblem, describeIssue, type KeyPath } from "./errors.ts";
+import { locate } from "./locate.ts";
+import { type ServiceConfig, topLevelSchema } from "./schema.ts";
+import { type EnvOrigins, substituteEnv } from "./substitute.ts";
+
+export interface ComponentSpec {
+  readonly id: string;
+  readonly kind: ComponentKind;
+  readonly factory: ComponentFactory;
+  readonly config: unknown;
+}
+
+export interface PipelineSpec {
+  readonly name: string;
+  readonly receivers: readonly string[];
+  readonly processors: readonly string[];
+  readonly exporters: readonly string[];
+}
+
+export interface ResolvedConfig {
+  readonly file: string;
+  readonly configDir: string;
+  readonly components: ReadonlyMap<string, ComponentSpec>;
+  readonly service: ServiceConfig;
+  readonly pipelines: readonly PipelineSpec[];
+}
+
+export type LoadResult = { ok: true; config: ResolvedConfig } | { ok: false; problems: ConfigProblem[] };
+
+export interface LoadOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly registry: Registry;
+}
+
+const SECTIONS = { receivers: "receiver", processors: "processor", exporters: "exporter" } as const;
+const SECRET_KEYS = /(^|_)(url|dsn|token|password|secret|key)$/;
+
+export async function loadConfigFile(path: string, options: LoadOptions): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
+    return { ok: false, problems: [{ file: path, line: 0, column: 0, path: [], message: reason }] };
+  }
+  return loadConfigText(text, { ...options, file: basename(path), configDir: dirname(resolve(path)) });
+}
+
+export async function loadConfigText(
+  text: string,
+  options: LoadOptions & { file: string; configDir: string },
+): Promise<LoadResult> {
+  const { file, configDir, registry, env } = options;
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  const at = (path: KeyPath, message: string, atKey = false): void => {
+    const { line, column } = locate(doc, lines, path, atKey);
+    problems.push({ file, line, column, path, message });
+  };
+
+  for (const err of doc.errors) {
+    const pos = err.linePos?.[0];
+    problems.push({
+      file,
+      line: pos?.line ?? 0,
+      column: pos?.col ?? 0,
+      path: [],
+      message: firstLine(err.message),
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const { problems: envProblems, origins } = substituteEnv(doc, env);
+  // A value whose variable is unset is reported once, not again as a type error.
+  const unset = new Set<unknown>(envProblems.map((p) => p.node));
+  for (const p of envProblems) {
+    const { line, col } = lines.linePos(p.node.range?.[0] ?? 0);
+    problems.push({ file, line, column: col, path: pathOfNode(doc, p.node) ?? [], message: p.message });
+  }
+
+  const raw: unknown = doc.toJS() ?? {};
+  const top = topLevelSchema.safeParse(raw);
+  if (!top.success) {
+    reportIssues(top.error.issues, [], raw, doc, origins, unset, at);
+    return { ok: false, problems };
+  }
+
+  const components = new Map<string, ComponentSpec>();
+  for (const [section, kind] of Object.entries(SECTIONS) as [keyof typeof SECTIONS, ComponentKind][]) {
+    for (const [id, rawConfig] of Object.entries(top.data[section])) {
+      const base: KeyPath = [section, id];
+      if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.\-/]+)?$/.test(id)) {
+        at(base, `invalid component id "${id}" (expected type or type/name)`, true);
+        continue;
+      }
+      const section$ = (rawConfig ?? {}) as Record<string, unknown>;
+      let factory: ComponentFactory | undefined;
+      let body: unknown = section$;
+      if (typeof section$ === "object" && typeof section$.module === "string") {
+        const { module, ...rest } = section$;
+        body = rest;
+        try {
+          factory = await loadModuleFactory(kind, module as string, configDir);
+        } catch (err) {
+          at([...base, "module"], (err as Error).message);
+          continue;
+        }
+      } else {
+        factory = registry.get(kind, componentType(id));
+        if (!factory) {
+          const known = registry.types(kind).sort().join(", ");
+          at(
+            base,
+            `unknown ${kind} type "${componentType(id)}" (known: ${known}; or give a module path)`,
+            true,
+          );
+          continue;
+        }
+      }
+      const parsed = (factory.configSchema as z.ZodType).safeParse(body);
+      if (!parsed.success) {
+        reportIssues(parsed.error.issues, base, body, doc, origins, unset, at);
+        continue;
+      }
+      for (const v of factory.validate?.(parsed.data) ?? []) at([...base, ...v.path], v.message);
+      collectSecrets(parsed.data);
+      components.set(`${section}:${id}`, { id, kind, factory, config: parsed.data });
+    }
+  }
+
+  const pipelines: PipelineSpec[] = [];
+  for (const [name, p] of Object.entries(top.data.service.pipelines)) {
+    for (const section of ["receivers", "processors", "exporters"] as const) {
+      p[section].forEach((id, i) => {
+        const declared = top.data[section][id] !== undefined;
+        if (!declared) at(["service", "pipelines", name, section, i], `unknown ${SECTIONS[section]} "${id}"`);
+      });
+    }
+    pipelines.push({ name, ...p });
+  }
+  if (pipelines.length === 0) at(["service", "pipelines"], "at least one pipeline is required");
+
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
+  return { ok: true, config: { file, configDir, components, service: top.data.service, pipelines } };
+}
+
+function reportIssues(
+  issues: readonly z.core.$ZodIssue[],
+  base: KeyPath,
+  root: unknown,
+  doc: Document,
+  origins: EnvOrigins,
+  unset: ReadonlySet<unknown>,
+  at: (path: KeyPath, message: string, atKey?: boolean) => void,
+): void {
+  for (const issue of issues) {
+    const rel = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) at([...base, ...rel, key], "unknown key", true);
+      continue;
+    }
+    const { value, present } = valueAt(root, rel);
+    const path = [...base, ...rel];
+    const node = doc.getIn(path, true);
+    if (unset.has(node)) continue;
+    const vars = node ? origins.get(node as never) : undefined;
+    const from = vars && vars.length > 0 ? ` (from \${env:${vars.join("}, ${env:")}})` : "";
+    at(path, describeIssue(issue, value, present) + from);
+  }
+}
+
+function valueAt(root: unknown, path: KeyPath): { value: unknown; present: boolean } {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object" || !(seg in (cur as object)))
+      return { value: undefined, present: false };
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return { value: cur, present: cur !== undefined };
+}
+
+function pathOfNode(doc: Document, target: unknown): KeyPath | undefined {
+  const walk = (node: unknown, path: (string | number)[]): KeyPath | undefined => {
+    if (node === target) return path;
+    const items = (node as { items?: unknown[] } | null)?.items;
+    if (!Array.isArray(items)) return undefined;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as { key?: { value?: unknown }; value?: unknown };
+      const found =
+        item && typeof item === "object" && "key" in item
+          ? walk(item.value, [...path, String(item.key?.value)])
+          : walk(item, [...path, i]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(doc.contents, []);
+}
+
+/** Values under secret-looking keys are masked wherever they would be printed. */
+function collectSecrets(value: unknown, key = ""): void {
+  if (typeof value === "string") {
+    if (SECRET_KEYS.test(key)) registerSecret(value);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, k);
+  }
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? message;
+}

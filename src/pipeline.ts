@@ -1,0 +1,181 @@
+// Assembly: one stream per service.pipelines entry — receivers merged, processors in listed order,
+// each item handed to every exporter that accepts its kind.
+import type { Logger } from "pino";
+import {
+  merge,
+  type Observable,
+  type OperatorFunction,
+  retry,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  takeUntil,
+  timer,
+} from "rxjs";
+import { consoleExporterFactory } from "../exporters/console.ts";
+import type { ComponentContext, Exporter, Processor, Receiver } from "./component.ts";
+import type { ComponentSpec, PipelineSpec, ResolvedConfig } from "./config/load.ts";
+import type { Item } from "./signal.ts";
+
+export interface BuiltComponent<T> {
+  readonly id: string;
+  readonly type: string;
+  readonly instance: T;
+  readonly pipeline?: string;
+}
+
+export interface BuildOptions {
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The running pipelines of one collector: built components and the live subscriptions. */
+export class PipelineGraph {
+  readonly receivers: BuiltComponent<Receiver>[] = [];
+  readonly processors: BuiltComponent<Processor>[] = [];
+  readonly exporters: BuiltComponent<Exporter>[] = [];
+  /** Items submitted through the API enter here (into the first pipeline). */
+  private readonly injected = new Subject<Item>();
+  private readonly stop = new Subject<void>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private consoleFallback = false;
+
+  private readonly config: ResolvedConfig;
+  private readonly options: BuildOptions;
+
+  private constructor(config: ResolvedConfig, options: BuildOptions) {
+    this.config = config;
+    this.options = options;
+  }
+
+  static async build(config: ResolvedConfig, options: BuildOptions): Promise<PipelineGraph> {
+    const graph = new PipelineGraph(config, options);
+    await graph.create();
+    return graph;
+  }
+
+  /** True when no configured alert destination existed and the console stood in. */
+  get usesConsoleFallback(): boolean {
+    return this.consoleFallback;
+  }
+
+  submit(item: Item): void {
+    this.injected.next(item);
+  }
+
+  private context(id: string): ComponentContext {
+    const { scheduler, logger, env } = this.options;
+    return { id, scheduler, env, configDir: this.config.configDir, logger: logger.child({ component: id }) };
+  }
+
+  private spec(section: string, id: string): ComponentSpec {
+    const spec = this.config.components.get(`${section}:${id}`);
+    if (!spec) throw new Error(`pipeline references undeclared ${section} ${id}`);
+    return spec;
+  }
+
+  private async create(): Promise<void> {
+    const used = (section: "receivers" | "exporters") =>
+      new Set(this.config.pipelines.flatMap((p) => p[section]));
+    for (const id of used("receivers")) {
+      const spec = this.spec("receivers", id);
+      const instance = (await spec.factory.create(spec.config, this.context(id))) as Receiver;
+      this.receivers.push({ id, type: spec.factory.type, instance });
+    }
+    for (const id of used("exporters")) {
+      const spec = this.spec("exporters", id);
+      const instance = (await spec.factory.create(spec.config, this.context(id))) as Exporter;
+      this.exporters.push({ id, type: spec.factory.type, instance });
+    }
+    // Processors are per pipeline, as in the OTel Collector: each pipeline has its own state.
+    for (const pipeline of this.config.pipelines) {
+      for (const id of pipeline.processors) {
+        const spec = this.spec("processors", id);
+        const instance = (await spec.factory.create(spec.config, this.context(id))) as Processor;
+        this.processors.push({ id, type: spec.factory.type, instance, pipeline: pipeline.name });
+      }
+    }
+  }
+
+  /** Start receivers and subscribe every pipeline. */
+  async start(): Promise<void> {
+    for (const [index, pipeline] of this.config.pipelines.entries()) this.wire(pipeline, index === 0);
+    for (const r of this.receivers) await r.instance.start();
+  }
+
+  private wire(pipeline: PipelineSpec, takesInjected: boolean): void {
+    const { logger } = this.options;
+    const sources: Observable<Item>[] = pipeline.receivers.map((id) => this.receiver(id).signals);
+    if (takesInjected) sources.push(this.injected);
+    const operators = this.processors
+      .filter((p) => p.pipeline === pipeline.name)
+      .map((p) => p.instance.operator as OperatorFunction<Item, Item>);
+    const exporters = this.exportersFor(pipeline);
+    const processed = operators.reduce<Observable<Item>>((stream, op) => stream.pipe(op), merge(...sources));
+    const subscription = processed
+      .pipe(
+        takeUntil(this.stop),
+        // A processor bug must not end alerting: log it and resubscribe.
+        retry({
+          delay: (err: unknown) => {
+            logger.error(
+              { pipeline: pipeline.name, err: String(err) },
+              "pipeline processor failed; resubscribing",
+            );
+            return timer(0, this.options.scheduler);
+          },
+        }),
+      )
+      .subscribe({ next: (item) => this.deliver(item, exporters, pipeline.name) });
+    this.subscriptions.push(subscription);
+  }
+
+  private receiver(id: string): Receiver {
+    const found = this.receivers.find((r) => r.id === id);
+    if (!found) throw new Error(`receiver ${id} was not built`);
+    return found.instance;
+  }
+
+  private exportersFor(pipeline: PipelineSpec): BuiltComponent<Exporter>[] {
+    const listed = this.exporters.filter((e) => pipeline.exporters.includes(e.id));
+    const alertDestination = listed.some((e) => e.instance.configured && e.instance.accepts.has("alert"));
+    if (alertDestination) return listed;
+    let fallback = this.exporters.find((e) => e.id === "console (fallback)");
+    if (!fallback) {
+      const instance = consoleExporterFactory.create(
+        { output: "stdout", json: false },
+        this.context("console"),
+      );
+      fallback = { id: "console (fallback)", type: "console", instance: instance as Exporter };
+      this.exporters.push(fallback);
+      this.consoleFallback = true;
+    }
+    return [...listed, fallback];
+  }
+
+  private deliver(item: Item, exporters: readonly BuiltComponent<Exporter>[], pipeline: string): void {
+    for (const e of exporters) {
+      if (!e.instance.configured || !e.instance.accepts.has(item.kind)) continue;
+      const done = e.instance
+        .export([item])
+        .catch((err: unknown) =>
+          this.options.logger.error({ exporter: e.id, pipeline, err: String(err) }, "exporter failed"),
+        )
+        .finally(() => this.inflight.delete(done));
+      this.inflight.add(done);
+    }
+  }
+
+  /** Stop intake, let processors flush (digests), wait for exports, then drain exporters. */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled(this.receivers.map((r) => r.instance.shutdown()));
+    this.injected.complete();
+    for (const p of this.processors) await p.instance.shutdown?.().catch(() => undefined);
+    this.stop.next();
+    for (const s of this.subscriptions) s.unsubscribe();
+    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled(this.exporters.map((e) => e.instance.shutdown()));
+  }
+}

@@ -1,0 +1,151 @@
+// A running alert pipeline: load config, build components, serve status, shut down cleanly.
+// Used by `alertpipe run`, by `alertpipe/register` in a scraper process, and programmatically.
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { asyncScheduler, type SchedulerLike } from "rxjs";
+import { ConfigError } from "./config/errors.ts";
+import { loadConfigFile, loadConfigText, type ResolvedConfig } from "./config/load.ts";
+import { createLogger } from "./log.ts";
+import { PipelineGraph } from "./pipeline.ts";
+import { Registry } from "./registry.ts";
+import type { Item } from "./signal.ts";
+import { statusReport } from "./status.ts";
+
+export interface AlertPipelineOptions {
+  /** Path of a pipeline.yaml; default ./pipeline.yaml, else the embedded default. */
+  readonly configPath?: string;
+  /** Inline YAML instead of a file. */
+  readonly configText?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly scheduler?: SchedulerLike;
+  readonly logger?: Logger;
+  readonly registry?: Registry;
+  /** Serve /healthz and /status (default: as service.status.enabled says). */
+  readonly statusServer?: boolean;
+}
+
+export interface AlertPipelineHandle {
+  readonly config: ResolvedConfig;
+  readonly graph: PipelineGraph;
+  readonly logger: Logger;
+  /** Inject an item (alert, error, signal) into the pipeline, as the seed API does. */
+  submit(item: Item): void;
+  status(): Record<string, unknown>;
+  /** The bound status address, when the status server runs. */
+  statusAddress(): { host: string; port: number } | undefined;
+  shutdown(): Promise<void>;
+}
+
+/** The pipeline.yaml shipped with the package (the seed's eight alerts). */
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../pipeline.yaml", import.meta.url));
+
+export function resolveConfigPath(explicit?: string, cwd = process.cwd()): string {
+  if (explicit) return resolve(cwd, explicit);
+  const local = resolve(cwd, "pipeline.yaml");
+  return existsSync(local) ? local : DEFAULT_CONFIG_PATH;
+}
+
+export async function loadConfig(options: AlertPipelineOptions): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env;
+  const registry = options.registry ?? new Registry();
+  const result =
+    options.configText !== undefined
+      ? await loadConfigText(options.configText, {
+          env,
+          registry,
+          file: "<inline>",
+          configDir: process.cwd(),
+        })
+      : await loadConfigFile(resolveConfigPath(options.configPath), { env, registry });
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.config;
+}
+
+export async function startAlertPipeline(options: AlertPipelineOptions = {}): Promise<AlertPipelineHandle> {
+  const env = options.env ?? process.env;
+  const config = await loadConfig(options);
+  const { log } = config.service;
+  const logger = options.logger ?? createLogger({ level: log.debug ? "debug" : log.level });
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const graph = await PipelineGraph.build(config, { scheduler, logger, env });
+  const startedAt = Date.now();
+  const status = () => statusReport(graph, { startedAt });
+
+  let server: Server | undefined;
+  try {
+    await graph.start();
+    if (options.statusServer ?? config.service.status.enabled) {
+      server = await serveStatus(config.service.status.endpoint, status);
+    }
+  } catch (err) {
+    await graph.shutdown().catch(() => undefined);
+    server?.close();
+    throw err;
+  }
+  if (graph.usesConsoleFallback) {
+    logger.info(
+      "no alert destination configured (SLACK_WEBHOOK_URL and SENTRY_DSN unset): printing alerts to the console",
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    graph,
+    logger,
+    submit: (item) => graph.submit(item),
+    status,
+    statusAddress: () => {
+      const address = server?.address();
+      return address && typeof address === "object"
+        ? { host: address.address, port: address.port }
+        : undefined;
+    },
+    shutdown() {
+      stopping ??= (async () => {
+        await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+        server?.closeAllConnections();
+        await graph.shutdown();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** host:port → listen arguments; a bare :port means all interfaces. */
+export function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const at = endpoint.lastIndexOf(":");
+  const host = endpoint.slice(0, at).replace(/^\[|\]$/g, "") || "0.0.0.0";
+  return { host, port: Number(endpoint.slice(at + 1)) };
+}
+
+/** Listen, turning "address in use" into an error that names the endpoint. */
+export function listen(server: Server, endpoint: string, what: string): Promise<void> {
+  const { host, port } = parseEndpoint(endpoint);
+  return new Promise((resolveListen, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const reason = err.code === "EADDRINUSE" ? "address already in use" : err.message;
+      reject(new Error(`cannot listen for ${what} on ${endpoint}: ${reason}`));
+    });
+    server.listen(port, host, () => resolveListen());
+  });
+}
+
+async function serveStatus(endpoint: string, status: () => Record<string, unknown>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const reply = (code: number, body: unknown) => {
+      res.writeHead(code, { "content-type": "application/json" });
+      res.end(`${JSON.stringify(body, null, 2)}\n`);
+    };
+    if (req.method !== "GET" && req.method !== "HEAD") return reply(405, { error: "method not allowed" });
+    if (path === "/healthz") return reply(200, { status: "ok" });
+    if (path === "/status") return reply(200, status());
+    return reply(404, { error: "not found", paths: ["/healthz", "/status"] });
+  });
+  await listen(server, endpoint, "status");
+  return server;
+}
