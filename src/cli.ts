@@ -82,15 +82,17 @@ async function run(file: string | undefined): Promise<number> {
     return fail((err as Error).message);
   }
   const { logger, config } = handle;
-  const receivers = handle.graph.receivers.map((r) => r.id).join(", ");
+  // Bound addresses (port 0 picks a free one), so people and tests can find the listeners.
+  const endpoints: Record<string, unknown> = {};
+  for (const r of handle.graph.receivers) {
+    const endpoint = r.instance.status?.().endpoint;
+    if (endpoint !== undefined) endpoints[r.id] = endpoint;
+  }
   const status = handle.statusAddress();
+  if (status) endpoints.status = `${status.host}:${status.port}`;
   logger.info(
-    {
-      config: config.file,
-      pipelines: config.pipelines.map((p) => p.name),
-      status: status ? `${status.host}:${status.port}` : "off",
-    },
-    `alertpipe running (receivers: ${receivers})`,
+    { config: config.file, pipelines: config.pipelines.map((p) => p.name), endpoints },
+    "alertpipe running",
   );
   return new Promise<number>((resolveExit) => {
     const stop = (signal: string) => {

@@ -9,6 +9,7 @@ import { asyncScheduler, type SchedulerLike } from "rxjs";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfigFile, loadConfigText, type ResolvedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
+import { listen } from "./net.ts";
 import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
 import type { Item } from "./signal.ts";
@@ -113,25 +114,6 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
       return stopping;
     },
   };
-}
-
-/** host:port → listen arguments; a bare :port means all interfaces. */
-export function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const at = endpoint.lastIndexOf(":");
-  const host = endpoint.slice(0, at).replace(/^\[|\]$/g, "") || "0.0.0.0";
-  return { host, port: Number(endpoint.slice(at + 1)) };
-}
-
-/** Listen, turning "address in use" into an error that names the endpoint. */
-export function listen(server: Server, endpoint: string, what: string): Promise<void> {
-  const { host, port } = parseEndpoint(endpoint);
-  return new Promise((resolveListen, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      const reason = err.code === "EADDRINUSE" ? "address already in use" : err.message;
-      reject(new Error(`cannot listen for ${what} on ${endpoint}: ${reason}`));
-    });
-    server.listen(port, host, () => resolveListen());
-  });
 }
 
 async function serveStatus(endpoint: string, status: () => Record<string, unknown>): Promise<Server> {

@@ -36,8 +36,6 @@ export const serviceSchema = z.strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
       /** ALERT_DEBUG_MODE: log every signal decision at debug level. */
       debug: z.boolean().default(false),
-      /** ALERT_LOG_ATTEMPTS: log every delivery attempt. */
-      log_attempts: z.boolean().default(true),
     })
     .prefault({}),
 });
