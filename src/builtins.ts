@@ -5,4 +5,4 @@ import { thresholdFactory } from "../processors/threshold.ts";
 import type { ComponentFactory } from "./component.ts";
 import { hostMetricsReceiverFactory } from "./receivers/hostmetrics.ts";
 
-export const builtinFactories: readonly ComponentFactory[] = [consoleExporterFactory, hostMetricsReceiverFactory];
+export const builtinFactories: readonly ComponentFactory[] = [consoleExporterFactory, hostMetricsReceiverFactory, thresholdFactory];

@@ -1,0 +1,151 @@
+// Per-group state of a rule: its windows plus the alert state machine fields. One plain object
+// per group, so a later StateStore can persist it.
+import type { HistogramPoint } from "../../src/signal.ts";
+import { histogramQuantile } from "./quantile.ts";
+import type { Reading, RuleSpec } from "./spec.ts";
+import { RingWindow } from "./window.ts";
+
+export type AlertPhase = "inactive" | "pending" | "firing";
+
+export class SeriesGroup {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly fingerprint: string;
+  /** Metric/spans rules (not needed for `last`). */
+  main: RingWindow | undefined;
+  num: RingWindow | undefined;
+  den: RingWindow | undefined;
+  lastValue = Number.NaN;
+  /** Arrival time (scheduler ms) of the last selected signal. */
+  lastAt = Number.NEGATIVE_INFINITY;
+  phase: AlertPhase = "inactive";
+  pendingSince = 0;
+  firingSince = 0;
+  lastBreachAt = 0;
+  lastReading: Reading | undefined;
+
+  constructor(spec: RuleSpec, labels: Readonly<Record<string, string>>, fingerprint: string) {
+    this.labels = labels;
+    this.fingerprint = fingerprint;
+    const shape = { windowMs: spec.windowMs, baselineMs: spec.baselineMs, resolution: spec.resolution };
+    if (spec.selection.shape === "ratio") {
+      const tracking = { count: false, minMax: false, histogram: false };
+      this.num = new RingWindow(shape, tracking);
+      this.den = new RingWindow(shape, tracking);
+    } else if (spec.aggregation !== "last") {
+      const q = spec.quantile !== undefined;
+      this.main = new RingWindow(shape, {
+        count: true,
+        minMax: q || spec.aggregation === "min" || spec.aggregation === "max",
+        histogram: q,
+      });
+    }
+  }
+
+  addValue(now: number, value: number): void {
+    this.lastAt = now;
+    this.lastValue = value;
+    this.main?.add(now, value);
+  }
+
+  addHistogram(now: number, p: HistogramPoint): void {
+    this.lastAt = now;
+    if (p.count > 0 && p.sum !== undefined) this.lastValue = p.sum / p.count;
+    const w = this.main;
+    if (!w) return;
+    const max = p.max ?? Number.NaN;
+    const min = p.min ?? Number.NaN;
+    w.add(now, p.sum ?? 0, p.count, min, max);
+    w.addBuckets(now, p.bounds, p.bucketCounts);
+  }
+
+  addRatio(now: number, bits: number, value: number): void {
+    this.lastAt = now;
+    if (bits & 1) this.num?.add(now, value);
+    if (bits & 2) this.den?.add(now, value);
+  }
+
+  advance(now: number): void {
+    this.main?.advance(now);
+    this.num?.advance(now);
+    this.den?.advance(now);
+  }
+
+  bytes(): number {
+    return 200 + (this.main?.bytes() ?? 0) + (this.num?.bytes() ?? 0) + (this.den?.bytes() ?? 0);
+  }
+}
+
+const NO_DATA: Reading = { value: Number.NaN, breach: false };
+
+/** Unscaled current value of the group's window, NaN when the window lacks data. */
+function currentRaw(spec: RuleSpec, g: SeriesGroup): number {
+  const agg = spec.aggregation;
+  if (agg === "last") return g.lastValue;
+  if (agg === "ratio") {
+    const den = g.den?.recentSum ?? 0;
+    if (!(den > 0) || den < spec.minSamples) return Number.NaN;
+    return (g.num?.recentSum ?? 0) / den;
+  }
+  const w = g.main;
+  if (!w || w.recentCount <= 0 || w.recentCount < spec.minSamples) return Number.NaN;
+  switch (agg) {
+    case "sum":
+      return w.recentSum;
+    case "count":
+      return w.recentCount;
+    case "rate":
+      return w.recentSum / (spec.windowMs / 1000);
+    case "avg":
+      return w.recentSum / w.recentCount;
+    case "max":
+      return w.recentMax();
+    case "min":
+      return w.recentMin();
+    default: {
+      const bounds = w.histogramBounds;
+      if (spec.quantile === undefined || !bounds || !w.recentHist) return Number.NaN;
+      return histogramQuantile(spec.quantile, bounds, w.recentHist, w.recentMax(), w.recentMin());
+    }
+  }
+}
+
+/** Unscaled baseline comparable with currentRaw (same aggregation, normalised to the window length). */
+function baselineRaw(spec: RuleSpec, g: SeriesGroup): number {
+  if (spec.aggregation === "ratio") {
+    const den = g.den?.baseSum ?? 0;
+    if (!(den > 0) || den < spec.minSamples) return Number.NaN;
+    return (g.num?.baseSum ?? 0) / den;
+  }
+  const w = g.main;
+  if (!w) return Number.NaN;
+  const covered = w.baselineCoveredSeconds();
+  if (!(covered > 0) || w.baseCount < spec.minSamples) return Number.NaN;
+  const perWindow = spec.windowMs / 1000 / covered;
+  switch (spec.aggregation) {
+    case "rate":
+      return w.baseSum / covered;
+    case "sum":
+      return w.baseSum * perWindow;
+    case "count":
+      return w.baseCount * perWindow;
+    case "avg":
+      return w.baseCount > 0 ? w.baseSum / w.baseCount : Number.NaN;
+    default:
+      return Number.NaN;
+  }
+}
+
+export function readGroup(spec: RuleSpec, g: SeriesGroup, now: number): Reading {
+  g.advance(now);
+  const raw = currentRaw(spec, g);
+  if (Number.isNaN(raw)) return NO_DATA;
+  const value = raw * spec.scale;
+  if (spec.type === "threshold") {
+    const breach = spec.comparison === "below" ? value < spec.threshold : value > spec.threshold;
+    return { value, breach };
+  }
+  const base = baselineRaw(spec, g);
+  if (!(base > 0)) return { value, breach: false };
+  const increase = ((raw - base) / base) * 100;
+  return { value, baseline: base * spec.scale, increase, breach: increase > spec.threshold };
+}

@@ -1,0 +1,112 @@
+// Attribute matchers compiled once per rule: the hot path runs plain closures, no config lookups.
+import type { Attributes, AttributeValue } from "../../src/signal.ts";
+import type { MatcherConfig, WhereConfig } from "./schema.ts";
+
+export type AttributePredicate = (attributes: Attributes, resource: Attributes) => boolean;
+
+/** Attribute lookup: point attributes first, then resource attributes (where service/host live). */
+export function lookupAttribute(
+  attributes: Attributes,
+  resource: Attributes,
+  key: string,
+): AttributeValue | undefined {
+  const own = attributes[key];
+  return own !== undefined ? own : resource[key];
+}
+
+/** Label text for grouping/matching; arrays join with ",". */
+export function attributeText(value: AttributeValue): string {
+  return typeof value === "string" ? value : Array.isArray(value) ? value.join(",") : String(value);
+}
+
+function equals(actual: AttributeValue, expected: string | number | boolean): boolean {
+  if (actual === expected) return true;
+  // YAML may type `200` as a number while OTLP sends "200" (or the reverse): compare as text.
+  return attributeText(actual) === String(expected);
+}
+
+function compileOne(key: string, matcher: MatcherConfig): AttributePredicate {
+  if (typeof matcher !== "object") {
+    return (a, r) => {
+      const v = lookupAttribute(a, r, key);
+      return v !== undefined && equals(v, matcher);
+    };
+  }
+  if ("exists" in matcher) {
+    const want = matcher.exists;
+    return (a, r) => (lookupAttribute(a, r, key) !== undefined) === want;
+  }
+  if ("in" in matcher) {
+    const set = new Set(matcher.in.map(String));
+    return (a, r) => {
+      const v = lookupAttribute(a, r, key);
+      return v !== undefined && set.has(attributeText(v));
+    };
+  }
+  if ("not_in" in matcher) {
+    const set = new Set(matcher.not_in.map(String));
+    return (a, r) => {
+      const v = lookupAttribute(a, r, key);
+      return v === undefined || !set.has(attributeText(v));
+    };
+  }
+  if ("not" in matcher) {
+    const unwanted = matcher.not;
+    return (a, r) => {
+      const v = lookupAttribute(a, r, key);
+      return v === undefined || !equals(v, unwanted);
+    };
+  }
+  const re = new RegExp(matcher.regex);
+  return (a, r) => {
+    const v = lookupAttribute(a, r, key);
+    return v !== undefined && re.test(attributeText(v));
+  };
+}
+
+/** All matchers must hold; an empty `where` matches everything. */
+export function compileWhere(where: WhereConfig): AttributePredicate {
+  const predicates = Object.entries(where).map(([key, m]) => compileOne(key, m));
+  if (predicates.length === 0) return () => true;
+  if (predicates.length === 1) return predicates[0] as AttributePredicate;
+  return (a, r) => {
+    for (const p of predicates) if (!p(a, r)) return false;
+    return true;
+  };
+}
+
+/** Group key + labels from `group_by`; missing labels are left out of the labels (not "undefined"). */
+export interface GroupKeyer {
+  key(attributes: Attributes, resource: Attributes): string;
+  labels(attributes: Attributes, resource: Attributes): Record<string, string>;
+}
+
+export function compileGroupBy(groupBy: readonly string[]): GroupKeyer {
+  if (groupBy.length === 0) return { key: () => "", labels: () => ({}) };
+  const keys = [...groupBy];
+  return {
+    key(a, r) {
+      let out = "";
+      for (const k of keys) {
+        const v = lookupAttribute(a, r, k);
+        out += v === undefined ? "\u0000|" : `${attributeText(v)}|`;
+      }
+      return out;
+    },
+    labels(a, r) {
+      const labels: Record<string, string> = {};
+      for (const k of keys) {
+        const v = lookupAttribute(a, r, k);
+        if (v !== undefined) labels[k] = attributeText(v);
+      }
+      return labels;
+    },
+  };
+}
+
+/** Stable fingerprint: rule{label="v",…} with labels sorted by name. */
+export function fingerprintOf(rule: string, labels: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(labels).sort();
+  if (keys.length === 0) return rule;
+  return `${rule}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(",")}}`;
+}

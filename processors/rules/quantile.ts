@@ -1,0 +1,39 @@
+// Quantiles from merged explicit-bucket histogram counts (Prometheus-style linear interpolation).
+
+/**
+ * q in (0,1). `bounds` are ascending upper bounds; `counts` has bounds.length + 1 entries (+Inf last).
+ * When the quantile falls in the +Inf bucket, the observed maximum is the only honest answer
+ * (`overflowMax`, else the last bound). Returns NaN without data.
+ */
+export function histogramQuantile(
+  q: number,
+  bounds: readonly number[],
+  counts: ArrayLike<number>,
+  overflowMax: number,
+  observedMin = Number.NaN,
+): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i] as number;
+  if (!(total > 0)) return Number.NaN;
+  const rank = q * total;
+  let cumulative = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    const c = counts[i] as number;
+    if (cumulative + c >= rank && c > 0) {
+      const upper = bounds[i] as number;
+      // First bucket: interpolate from the observed min when known, else from 0 (or the bound if <= 0).
+      const firstLower = !Number.isNaN(observedMin) && observedMin < upper ? observedMin : Math.min(upper, 0);
+      const lower = i === 0 ? firstLower : (bounds[i - 1] as number);
+      return lower + ((upper - lower) * (rank - cumulative)) / c;
+    }
+    cumulative += c;
+  }
+  if (!Number.isNaN(overflowMax)) return overflowMax;
+  return bounds.length > 0 ? (bounds[bounds.length - 1] as number) : Number.NaN;
+}
+
+/** Quantile of an aggregation name like "p95" or "p99.9"; undefined when not a quantile. */
+export function quantileOf(aggregation: string): number | undefined {
+  const m = /^p(\d{1,2}(?:\.\d+)?)$/.exec(aggregation);
+  return m ? Number(m[1]) / 100 : undefined;
+}

@@ -1,0 +1,214 @@
+// The streaming rule engine shared by `threshold` and `spike`: arriving signals update their
+// group's window and can fire at once (same `next` call); a check_interval tick drives the
+// time-based transitions (pending → firing after `for`, resolve, stale series).
+import type { Logger } from "pino";
+import { interval, Observable, type OperatorFunction, type SchedulerLike } from "rxjs";
+import type { ComponentStatus, Processor } from "../../src/component.ts";
+import type { Alert, Attributes, Item } from "../../src/signal.ts";
+import { buildAlert } from "./alerts.ts";
+import { readGroup, SeriesGroup } from "./group.ts";
+import { fingerprintOf } from "./matchers.ts";
+import { isNegativeDelta } from "./selection.ts";
+import type { Reading, RuleSpec } from "./spec.ts";
+
+export type Emit = (alert: Alert) => void;
+
+/** What threshold/spike factories return: a Processor that can also list its current breaches. */
+export interface RuleProcessor extends Processor {
+  readonly spec: RuleSpec;
+  /** Groups breaching right now (whether or not their alert has fired yet), as firing alerts. */
+  breaches(): Alert[];
+  status(): ComponentStatus;
+  shutdown(): Promise<void>;
+}
+
+export class RuleEngine {
+  readonly spec: RuleSpec;
+  private readonly groups = new Map<string, SeriesGroup>();
+  private readonly scheduler: SchedulerLike;
+  private readonly logger: Logger;
+  private matched = 0;
+  private negativeDeltas = 0;
+  private fired = 0;
+  private resolved = 0;
+  private staleDropped = 0;
+
+  constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger) {
+    this.spec = spec;
+    this.scheduler = scheduler;
+    this.logger = logger;
+  }
+
+  private groupFor(attributes: Attributes, resource: Attributes): SeriesGroup {
+    const keyer = this.spec.keyer;
+    const key = keyer.key(attributes, resource);
+    let g = this.groups.get(key);
+    if (!g) {
+      const labels = keyer.labels(attributes, resource);
+      g = new SeriesGroup(this.spec, labels, fingerprintOf(this.spec.rule, labels));
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  /** Feed one item; alerts it causes are emitted synchronously. Non-selected items are ignored. */
+  handle(item: Item, emit: Emit): void {
+    const sel = this.spec.selection;
+    let g: SeriesGroup;
+    if (item.kind === "metric") {
+      const bits = sel.matchMetric(item);
+      if (bits === 0) return;
+      if (isNegativeDelta(item)) {
+        this.negativeDeltas++;
+        return;
+      }
+      const now = this.scheduler.now();
+      g = this.groupFor(item.attributes, item.resource);
+      if (sel.shape === "ratio") g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
+      else if (item.type === "histogram") g.addHistogram(now, item);
+      else g.addValue(now, item.value);
+    } else if (item.kind === "span") {
+      if (!sel.matchSpan(item)) return;
+      g = this.groupFor(item.attributes, item.resource);
+      g.addValue(this.scheduler.now(), sel.spanValue(item));
+    } else {
+      return;
+    }
+    this.matched++;
+    const now = this.scheduler.now();
+    const reading = readGroup(this.spec, g, now);
+    g.lastReading = reading;
+    if (reading.breach) this.stepUp(g, reading, now, emit);
+  }
+
+  private stepUp(g: SeriesGroup, reading: Reading, now: number, emit: Emit): void {
+    g.lastBreachAt = now;
+    if (g.phase === "firing") return;
+    if (g.phase === "inactive") {
+      g.phase = "pending";
+      g.pendingSince = now;
+    }
+    if (now - g.pendingSince < this.spec.forMs) return;
+    g.phase = "firing";
+    g.firingSince = now;
+    this.fired++;
+    this.logger.debug(
+      { rule: this.spec.rule, fingerprint: g.fingerprint, value: reading.value },
+      "rule firing",
+    );
+    emit(buildAlert(this.spec, g, "firing", now, reading));
+  }
+
+  private resolve(
+    g: SeriesGroup,
+    now: number,
+    reading: Reading | undefined,
+    stale: boolean,
+    emit: Emit,
+  ): void {
+    g.phase = "inactive";
+    this.resolved++;
+    this.logger.debug({ rule: this.spec.rule, fingerprint: g.fingerprint, stale }, "rule resolved");
+    if (this.spec.resolve) emit(buildAlert(this.spec, g, "resolved", now, reading, stale));
+  }
+
+  /** Time-driven evaluation of every group. */
+  tick(emit: Emit): void {
+    const now = this.scheduler.now();
+    for (const [key, g] of this.groups) {
+      if (now - g.lastAt > this.spec.staleAfterMs) {
+        // Stale: never fire from old data; resolve what fired, forget the series.
+        if (g.phase === "firing") this.resolve(g, now, undefined, true, emit);
+        this.groups.delete(key);
+        this.staleDropped++;
+        continue;
+      }
+      const reading = readGroup(this.spec, g, now);
+      g.lastReading = reading;
+      if (reading.breach) {
+        this.stepUp(g, reading, now, emit);
+      } else if (g.phase === "pending") {
+        g.phase = "inactive";
+      } else if (g.phase === "firing" && now - g.lastBreachAt >= this.spec.keepFiringForMs) {
+        this.resolve(g, now, reading, false, emit);
+      }
+    }
+  }
+
+  breaches(): Alert[] {
+    const now = this.scheduler.now();
+    const out: Alert[] = [];
+    for (const g of this.groups.values()) {
+      if (now - g.lastAt > this.spec.staleAfterMs) continue;
+      const reading = readGroup(this.spec, g, now);
+      if (!reading.breach) continue;
+      const alert = buildAlert(this.spec, g, "firing", now, reading);
+      out.push(g.phase === "firing" ? alert : { ...alert, startsAt: now });
+    }
+    return out;
+  }
+
+  status(): ComponentStatus {
+    let firing = 0;
+    let pending = 0;
+    let bytes = 0;
+    for (const g of this.groups.values()) {
+      if (g.phase === "firing") firing++;
+      else if (g.phase === "pending") pending++;
+      bytes += g.bytes();
+    }
+    const s = this.spec;
+    return {
+      rule: s.rule,
+      type: s.type,
+      severity: s.severity,
+      component: s.component,
+      threshold: s.threshold,
+      comparison: s.comparison,
+      aggregation: s.aggregation,
+      metrics: s.selection.metrics,
+      window_seconds: s.windowMs / 1000,
+      ...(s.type === "spike" ? { baseline_window_seconds: s.baselineMs / 1000 } : {}),
+      check_interval_seconds: s.checkIntervalMs / 1000,
+      series: this.groups.size,
+      firing,
+      pending,
+      alerts_fired: this.fired,
+      alerts_resolved: this.resolved,
+      signals_matched: this.matched,
+      negative_deltas_ignored: this.negativeDeltas,
+      stale_series_dropped: this.staleDropped,
+      state_bytes_estimate: bytes,
+    };
+  }
+
+  /** Pass every item through; add the alerts the rule produces (from items and from the tick). */
+  operator(): OperatorFunction<Item, Item> {
+    return (source) =>
+      new Observable<Item>((subscriber) => {
+        const emit: Emit = (a) => subscriber.next(a);
+        const guarded = (fn: () => void) => {
+          try {
+            fn();
+          } catch (err) {
+            this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
+          }
+        };
+        const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() =>
+          guarded(() => this.tick(emit)),
+        );
+        const upstream = source.subscribe({
+          next: (item) => {
+            subscriber.next(item);
+            guarded(() => this.handle(item, emit));
+          },
+          error: (err) => subscriber.error(err),
+          complete: () => subscriber.complete(),
+        });
+        return () => {
+          ticks.unsubscribe();
+          upstream.unsubscribe();
+        };
+      });
+  }
+}

@@ -1,0 +1,213 @@
+// Sliding window over ring buckets: O(1) amortised updates with running totals, so a rule can
+// evaluate on every arriving point. Optional baseline region (the spike rule's preceding window)
+// directly behind the recent one; both slide together as the scheduler's clock advances.
+
+export interface WindowTracking {
+  /** Number of contributions per slot (avg, count, min_samples for non-ratio rules). */
+  readonly count: boolean;
+  /** Per-slot min/max (min, max aggregations; histogram max for the +Inf quantile fallback). */
+  readonly minMax: boolean;
+  /** Merged histogram bucket counts (quantile aggregations). */
+  readonly histogram: boolean;
+}
+
+export interface WindowShape {
+  readonly windowMs: number;
+  /** Baseline length directly before the window; 0 = none. */
+  readonly baselineMs: number;
+  /** Slots per window: the eviction granularity is windowMs / resolution. */
+  readonly resolution: number;
+}
+
+const NONE = Number.NEGATIVE_INFINITY;
+
+export class RingWindow {
+  readonly slotMs: number;
+  readonly recentSlots: number;
+  readonly totalSlots: number;
+  private readonly sums: Float64Array;
+  private readonly counts: Float64Array | undefined;
+  private readonly mins: Float64Array | undefined;
+  private readonly maxs: Float64Array | undefined;
+  private hist: Float64Array | undefined;
+  private bounds: readonly number[] | undefined;
+  private head = NONE;
+  private firstSlot = NONE;
+  recentSum = 0;
+  recentCount = 0;
+  baseSum = 0;
+  baseCount = 0;
+  /** Merged bucket counts over the recent window (histogram tracking only). */
+  recentHist: Float64Array | undefined;
+
+  constructor(shape: WindowShape, tracking: WindowTracking) {
+    this.slotMs = shape.windowMs / shape.resolution;
+    this.recentSlots = shape.resolution;
+    this.totalSlots = this.recentSlots + Math.round(shape.baselineMs / this.slotMs);
+    this.sums = new Float64Array(this.totalSlots);
+    this.counts = tracking.count ? new Float64Array(this.totalSlots) : undefined;
+    this.mins = tracking.minMax ? new Float64Array(this.totalSlots).fill(Number.NaN) : undefined;
+    this.maxs = tracking.minMax ? new Float64Array(this.totalSlots).fill(Number.NaN) : undefined;
+  }
+
+  get hasBaseline(): boolean {
+    return this.totalSlots > this.recentSlots;
+  }
+
+  get histogramBounds(): readonly number[] | undefined {
+    return this.bounds;
+  }
+
+  private pos(slot: number): number {
+    const p = slot % this.totalSlots;
+    return p < 0 ? p + this.totalSlots : p;
+  }
+
+  /** Slide the window so `now` falls in the head slot; evicted slots leave the running totals. */
+  advance(now: number): void {
+    const slot = Math.floor(now / this.slotMs);
+    if (this.head === NONE) {
+      this.head = slot;
+      this.firstSlot = slot;
+      return;
+    }
+    if (slot <= this.head) return;
+    if (slot - this.head >= this.totalSlots) {
+      this.clearAll();
+      this.head = slot;
+      return;
+    }
+    const baseline = this.hasBaseline;
+    while (this.head < slot) {
+      const h = ++this.head;
+      // The slot leaving the recent window: into the baseline, or gone when there is none.
+      const leaving = this.pos(h - this.recentSlots);
+      const s = this.sums[leaving] as number;
+      const c = this.counts ? (this.counts[leaving] as number) : 0;
+      if (baseline) {
+        // First drop the slot leaving the baseline (it is the one h reuses).
+        const dropped = this.pos(h);
+        this.baseSum -= this.sums[dropped] as number;
+        if (this.counts) this.baseCount -= this.counts[dropped] as number;
+        this.clearSlot(dropped);
+        this.baseSum += s;
+        this.baseCount += c;
+      }
+      this.recentSum -= s;
+      this.recentCount -= c;
+      if (this.hist && this.recentHist) {
+        const nb = this.recentHist.length;
+        const off = leaving * nb;
+        for (let i = 0; i < nb; i++)
+          this.recentHist[i] = (this.recentHist[i] as number) - (this.hist[off + i] as number);
+        if (!baseline) this.hist.fill(0, off, off + nb);
+      }
+      if (!baseline) this.clearSlot(leaving);
+      else if (this.hist) {
+        // Histograms are tracked for the recent window only: clear the bucket counts now.
+        const nb = this.recentHist?.length ?? 0;
+        this.hist.fill(0, leaving * nb, leaving * nb + nb);
+      }
+    }
+    // Running totals of integers stay exact; clamp float residue so "no data" reads as 0.
+    if (Math.abs(this.recentSum) < 1e-9) this.recentSum = 0;
+    if (Math.abs(this.baseSum) < 1e-9) this.baseSum = 0;
+  }
+
+  private clearSlot(p: number): void {
+    this.sums[p] = 0;
+    if (this.counts) this.counts[p] = 0;
+    if (this.mins) this.mins[p] = Number.NaN;
+    if (this.maxs) this.maxs[p] = Number.NaN;
+  }
+
+  private clearAll(): void {
+    this.sums.fill(0);
+    this.counts?.fill(0);
+    this.mins?.fill(Number.NaN);
+    this.maxs?.fill(Number.NaN);
+    this.hist?.fill(0);
+    this.recentHist?.fill(0);
+    this.recentSum = this.recentCount = this.baseSum = this.baseCount = 0;
+  }
+
+  /** Add one contribution (`count` samples summing to `value`, with optional extremes). */
+  add(now: number, value: number, count = 1, min = value, max = value): void {
+    this.advance(now);
+    const p = this.pos(this.head);
+    this.sums[p] = (this.sums[p] as number) + value;
+    this.recentSum += value;
+    if (this.counts) {
+      this.counts[p] = (this.counts[p] as number) + count;
+      this.recentCount += count;
+    }
+    if (this.mins && this.maxs) {
+      const lo = this.mins[p] as number;
+      const hi = this.maxs[p] as number;
+      if (!(lo <= min)) this.mins[p] = min;
+      if (!(hi >= max)) this.maxs[p] = max;
+    }
+  }
+
+  /** Merge delta bucket counts into the head slot; a change of bucket bounds restarts the histogram. */
+  addBuckets(now: number, bounds: readonly number[], bucketCounts: readonly number[]): void {
+    this.advance(now);
+    const nb = bounds.length + 1;
+    if (!this.hist || !sameBounds(this.bounds, bounds)) {
+      this.bounds = [...bounds];
+      this.hist = new Float64Array(this.totalSlots * nb);
+      this.recentHist = new Float64Array(nb);
+    }
+    const off = this.pos(this.head) * nb;
+    const merged = this.recentHist as Float64Array;
+    for (let i = 0; i < nb; i++) {
+      const c = bucketCounts[i] ?? 0;
+      if (!(c > 0)) continue;
+      this.hist[off + i] = (this.hist[off + i] as number) + c;
+      merged[i] = (merged[i] as number) + c;
+    }
+  }
+
+  /** Extremes over the recent window; NaN when no data. */
+  recentMin(): number {
+    return this.scan(this.mins, Math.min);
+  }
+
+  recentMax(): number {
+    return this.scan(this.maxs, Math.max);
+  }
+
+  private scan(values: Float64Array | undefined, pick: (a: number, b: number) => number): number {
+    if (!values || this.head === NONE) return Number.NaN;
+    let out = Number.NaN;
+    for (let i = 0; i < this.recentSlots; i++) {
+      const v = values[this.pos(this.head - i)] as number;
+      if (!Number.isNaN(v)) out = Number.isNaN(out) ? v : pick(out, v);
+    }
+    return out;
+  }
+
+  /** Seconds of baseline actually covered by data history (a young series has a short baseline). */
+  baselineCoveredSeconds(): number {
+    if (!this.hasBaseline || this.head === NONE) return 0;
+    const newest = this.head - this.recentSlots;
+    const oldest = Math.max(this.firstSlot, this.head - this.totalSlots + 1);
+    const slots = newest - oldest + 1;
+    return slots > 0 ? (slots * this.slotMs) / 1000 : 0;
+  }
+
+  /** Rough heap footprint of this window, for status/bench. */
+  bytes(): number {
+    let n = this.sums.byteLength;
+    if (this.counts) n += this.counts.byteLength;
+    if (this.mins) n += this.mins.byteLength * 2;
+    if (this.hist) n += this.hist.byteLength + (this.recentHist?.byteLength ?? 0);
+    return n;
+  }
+}
+
+function sameBounds(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,207 @@
+// Spans → metrics, like the collector's spanmetrics connector but only for what the seed alerts need:
+// failed database client spans count into pipeline.db.failures, and HTTP client span durations become
+// http.client.request.duration histograms for services that do not export that histogram themselves.
+// Every item passes through unchanged; derived points follow the span that produced them.
+import { Observable, type OperatorFunction } from "rxjs";
+import { z } from "zod";
+import { type ComponentContext, defineFactory, type Processor } from "../src/component.ts";
+import { LONG_LATENCY_BUCKETS_SECONDS, PipelineMetricNames } from "../src/pipeline-metrics.ts";
+import {
+  type Attributes,
+  type HistogramPoint,
+  type Item,
+  type Scope,
+  type SpanSignal,
+  type SumPoint,
+  stableStringify,
+} from "../src/signal.ts";
+
+export const SPANMETRICS_SCOPE: Scope = { name: "alertpipe/spanmetrics" };
+
+const configSchema = z.strictObject({
+  db_failures: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Metric the failed spans count into. */
+      metric: z.string().min(1).default(PipelineMetricNames.dbFailures),
+    })
+    .default({ enabled: true, metric: PipelineMetricNames.dbFailures }),
+  http_client_duration: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      metric: z.string().min(1).default(PipelineMetricNames.httpClientDuration),
+      /** Bucket upper bounds in seconds (default reaches 300 s, past the 60 s threshold). */
+      buckets: z
+        .array(z.number().positive().finite())
+        .min(1)
+        .refine(
+          (b) => b.every((v, i) => i === 0 || v > (b[i - 1] ?? 0)),
+          "buckets must be strictly ascending",
+        )
+        .default([...LONG_LATENCY_BUCKETS_SECONDS]),
+      /**
+       * Seconds a service counts as exporting its own histogram after one was last seen from it:
+       * while it does, its spans derive nothing (no double counting).
+       */
+      real_histogram_ttl: z.number().positive().finite().default(600),
+    })
+    .default({
+      enabled: true,
+      metric: PipelineMetricNames.httpClientDuration,
+      buckets: [...LONG_LATENCY_BUCKETS_SECONDS],
+      real_histogram_ttl: 600,
+    }),
+});
+
+export type SpanMetricsConfig = z.output<typeof configSchema>;
+
+/** A database client span: kind client with any db.* attribute. */
+export function isDatabaseClientSpan(span: SpanSignal): boolean {
+  return span.spanKind === "client" && Object.keys(span.attributes).some((k) => k.startsWith("db."));
+}
+
+/** An HTTP client span: kind client with the (old or stable) HTTP method attribute. */
+export function isHttpClientSpan(span: SpanSignal): boolean {
+  return (
+    span.spanKind === "client" &&
+    ("http.request.method" in span.attributes || "http.method" in span.attributes)
+  );
+}
+
+export function createSpanMetricsProcessor(config: SpanMetricsConfig, context: ComponentContext): Processor {
+  const scheduler = context.scheduler;
+  const bounds = config.http_client_duration.buckets;
+  const ttlMs = config.http_client_duration.real_histogram_ttl * 1000;
+  /** Resource key → scheduler time a real HTTP client histogram was last seen from it. */
+  const realHistogramSeen = new Map<string, number>();
+  let dbFailures = 0;
+  let histograms = 0;
+  let suppressed = 0;
+
+  function derive(item: Item): Item[] {
+    if (item.kind === "metric") {
+      if (item.name === config.http_client_duration.metric && item.scope.name !== SPANMETRICS_SCOPE.name) {
+        realHistogramSeen.set(stableStringify(item.resource), scheduler.now());
+      }
+      return [];
+    }
+    if (item.kind !== "span") return [];
+    const out: Item[] = [];
+    if (config.db_failures.enabled && item.status.code === "error" && isDatabaseClientSpan(item)) {
+      out.push(dbFailurePoint(item, config.db_failures.metric));
+      dbFailures++;
+    }
+    if (config.http_client_duration.enabled && isHttpClientSpan(item)) {
+      const seen = realHistogramSeen.get(stableStringify(item.resource));
+      if (seen !== undefined && scheduler.now() - seen <= ttlMs) {
+        suppressed++;
+      } else {
+        out.push(httpDurationPoint(item, config.http_client_duration.metric, bounds));
+        histograms++;
+      }
+    }
+    return out;
+  }
+
+  const operator: OperatorFunction<Item, Item> = (source) =>
+    new Observable<Item>((subscriber) =>
+      source.subscribe({
+        next(item) {
+          subscriber.next(item);
+          for (const derived of derive(item)) subscriber.next(derived);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+
+  return {
+    operator,
+    status: () => ({
+      db_failures_derived: dbFailures,
+      http_histograms_derived: histograms,
+      http_histograms_suppressed: suppressed,
+      services_exporting_histograms: realHistogramSeen.size,
+    }),
+  };
+}
+
+function dbFailurePoint(span: SpanSignal, name: string): SumPoint {
+  const a = span.attributes;
+  const attributes: Record<string, string> = {};
+  const system = a["db.system.name"] ?? a["db.system"];
+  if (system !== undefined) attributes["db.system.name"] = String(system);
+  const operation =
+    a["db.operation.name"] ?? a["db.operation"] ?? firstKeyword(a["db.query.text"] ?? a["db.statement"]);
+  if (operation !== undefined) attributes["db.operation.name"] = String(operation);
+  return {
+    kind: "metric",
+    type: "sum",
+    name,
+    unit: "{failure}",
+    value: 1,
+    monotonic: true,
+    temporality: "delta",
+    attributes,
+    resource: span.resource,
+    scope: SPANMETRICS_SCOPE,
+    time: span.endTime,
+    startTime: span.startTime,
+  };
+}
+
+/** SQL verb of a statement ("SELECT", "INSERT"…), the semantic conventions' fallback operation name. */
+function firstKeyword(text: unknown): string | undefined {
+  if (typeof text !== "string") return undefined;
+  const m = /^\s*([A-Za-z]+)/.exec(text);
+  return m?.[1]?.toUpperCase();
+}
+
+const HTTP_ATTRIBUTES: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ["http.request.method", ["http.request.method", "http.method"]],
+  ["server.address", ["server.address", "net.peer.name"]],
+  ["server.port", ["server.port", "net.peer.port"]],
+  ["http.response.status_code", ["http.response.status_code", "http.status_code"]],
+  ["error.type", ["error.type"]],
+];
+
+function httpDurationPoint(span: SpanSignal, name: string, bounds: readonly number[]): HistogramPoint {
+  const attributes: Record<string, string | number> = {};
+  for (const [target, sources] of HTTP_ATTRIBUTES) {
+    const value = sources.map((s) => span.attributes[s]).find((v) => v !== undefined);
+    if (typeof value === "string" || typeof value === "number") attributes[target] = value;
+  }
+  if (span.status.code === "error" && attributes["error.type"] === undefined) {
+    const status = attributes["http.response.status_code"];
+    attributes["error.type"] = status !== undefined ? String(status) : "_OTHER";
+  }
+  const seconds = Math.max(0, span.durationMs) / 1000;
+  const bucketCounts = new Array<number>(bounds.length + 1).fill(0);
+  const index = bounds.findIndex((b) => seconds <= b);
+  bucketCounts[index < 0 ? bounds.length : index] = 1;
+  return {
+    kind: "metric",
+    type: "histogram",
+    name,
+    unit: "s",
+    count: 1,
+    sum: seconds,
+    min: seconds,
+    max: seconds,
+    bounds,
+    bucketCounts,
+    temporality: "delta",
+    attributes: attributes as Attributes,
+    resource: span.resource,
+    scope: SPANMETRICS_SCOPE,
+    time: span.endTime,
+    startTime: span.startTime,
+  };
+}
+
+export const spanMetricsProcessorFactory = defineFactory({
+  kind: "processor",
+  type: "spanmetrics",
+  configSchema,
+  create: (config, context) => createSpanMetricsProcessor(config, context),
+});
