@@ -1,0 +1,108 @@
+// Choosing and opening the state store: `memory`, `sqlite:PATH` or `redis://host:port/db`, from
+// ALERTPIPE_STATE or pipeline.yaml; `alertpipe run` defaults to a SQLite file.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { isAbsolute, resolve } from "node:path";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { FallbackStore } from "./fallback-store.ts";
+import { MemoryStateStore } from "./memory-store.ts";
+import { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
+import { SqliteStateStore } from "./sqlite-store.ts";
+import type { StateStore } from "./store.ts";
+
+/** Default of `alertpipe run` (relative to the working directory). */
+export const DEFAULT_RUN_STATE_SPEC = "sqlite:.alertpipe/state.db";
+
+/** Schema of a state spec as written in ALERTPIPE_STATE or pipeline.yaml. */
+export const stateSpecSchema = z.string().refine((spec) => parseStateSpec(spec) !== undefined, {
+  message: "state must be `memory`, `sqlite:PATH` or `redis://host:port/db`",
+});
+
+export type ParsedStateSpec =
+  | { readonly backend: "memory" }
+  | { readonly backend: "sqlite"; readonly path: string }
+  | { readonly backend: "redis"; readonly url: string };
+
+export function parseStateSpec(spec: string): ParsedStateSpec | undefined {
+  const trimmed = spec.trim();
+  if (trimmed === "memory") return { backend: "memory" };
+  if (trimmed.startsWith("sqlite:")) {
+    const path = trimmed.slice("sqlite:".length);
+    return path === "" ? undefined : { backend: "sqlite", path };
+  }
+  if (/^rediss?:\/\//.test(trimmed)) {
+    try {
+      new URL(trimmed);
+      return { backend: "redis", url: trimmed };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** ALERTPIPE_STATE wins over pipeline.yaml's setting, which wins over the command's default. */
+export function resolveStateSpec(
+  env: Readonly<Record<string, string | undefined>>,
+  configured: string | undefined,
+  fallback: string,
+): string {
+  const fromEnv = env.ALERTPIPE_STATE?.trim();
+  return fromEnv ? fromEnv : (configured ?? fallback);
+}
+
+/** A spec safe to show: redis credentials removed. */
+export function describeStateSpec(spec: string): string {
+  const parsed = parseStateSpec(spec);
+  return parsed?.backend === "redis" ? redactRedisUrl(parsed.url) : spec;
+}
+
+export interface OpenStateStoreOptions {
+  readonly logger: Logger;
+  /** Identifies this instance as lease owner and in status; default host-pid-random. */
+  readonly instanceId?: string;
+  /** Base for a relative sqlite path (default: the working directory). */
+  readonly baseDir?: string;
+  /** Redis key prefix (default "alertpipe:", or `?prefix=` in the URL). */
+  readonly keyPrefix?: string;
+}
+
+export async function openStateStore(spec: string, options: OpenStateStoreOptions): Promise<StateStore> {
+  const parsed = parseStateSpec(spec);
+  if (!parsed) {
+    throw new Error(
+      `invalid state spec ${JSON.stringify(describeStateSpec(spec))}: use memory, sqlite:PATH or redis://host:port/db`,
+    );
+  }
+  const instanceId = options.instanceId ?? defaultInstanceId();
+  switch (parsed.backend) {
+    case "memory":
+      return new MemoryStateStore({ instanceId });
+    case "sqlite": {
+      const path =
+        parsed.path === ":memory:" || isAbsolute(parsed.path)
+          ? parsed.path
+          : resolve(options.baseDir ?? process.cwd(), parsed.path);
+      const store = new SqliteStateStore({ path, instanceId });
+      if (store.migratedFrom >= 0 && store.migratedFrom < store.status().schema_version) {
+        options.logger.info({ path, from: store.migratedFrom }, "state file migrated to the current schema");
+      }
+      return store;
+    }
+    case "redis": {
+      const remote = new RedisStateStore({
+        url: parsed.url,
+        instanceId,
+        ...(options.keyPrefix !== undefined ? { keyPrefix: options.keyPrefix } : {}),
+      });
+      const store = new FallbackStore(remote, { logger: options.logger, instanceId });
+      await store.start();
+      return store;
+    }
+  }
+}
+
+export function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
