@@ -2,13 +2,17 @@
 // this list just makes each type available by name.
 import { consoleExporterFactory } from "../exporters/console.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
+import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
 import type { ComponentFactory } from "./component.ts";
 import { hostMetricsReceiverFactory } from "./receivers/hostmetrics.ts";
+import { otlpReceiverFactory } from "./receivers/otlp/index.ts";
 
 export const builtinFactories: readonly ComponentFactory[] = [
   consoleExporterFactory,
   hostMetricsReceiverFactory,
+  otlpReceiverFactory,
   spanMetricsProcessorFactory,
   thresholdFactory,
+  spikeFactory,
 ];

@@ -60,7 +60,8 @@ export function buildSpec(
     forMs: config.for * 1000,
     keepFiringForMs: config.keep_firing_for * 1000,
     resolve: config.resolve,
-    staleAfterMs: (config.stale_after ?? config.window) * 1000,
+    // A spike keeps its series through the baseline too: dropping it earlier would lose the baseline.
+    staleAfterMs: (config.stale_after ?? config.window + extra.baselineSeconds) * 1000,
     checkIntervalMs: config.check_interval * 1000,
     minSamples: config.min_samples,
     route: config.route,

@@ -96,7 +96,7 @@ export const commonRuleShape = {
   keep_firing_for: nonNegativeNumber("expected a non-negative number of seconds").default(0),
   /** Emit a resolved alert once per firing episode. */
   resolve: z.boolean({ error: "expected true or false" }).default(true),
-  /** Seconds without data after which a series resolves and is forgotten; null = the window. */
+  /** Seconds without data after which a series resolves and is forgotten; null = the window (+ baseline). */
   stale_after: positiveNumber("expected a positive number of seconds").nullable().default(null),
   /** Seconds between time-driven evaluations (resolve, stale, `for`); fractions allowed. */
   check_interval: positiveNumber("expected a positive number of seconds").default(60),

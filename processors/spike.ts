@@ -1,0 +1,42 @@
+// `spike` processor: fires when the rate window's value rises more than `threshold` percent over
+// the baseline of the preceding `baseline_window` (no baseline → no alert; min_samples guards noise).
+import { z } from "zod";
+import { defineFactory } from "../src/component.ts";
+import { buildSpec, validateAggregation } from "./rules/build-spec.ts";
+import { RuleEngine, type RuleProcessor } from "./rules/rule-engine.ts";
+import { commonRuleShape, finiteNumber, positiveNumber, validateSelection } from "./rules/schema.ts";
+import { AGGREGATIONS } from "./rules/spec.ts";
+
+export const spikeConfigSchema = z.strictObject({
+  ...commonRuleShape,
+  /** auto = ratio for `ratio`, rate otherwise. */
+  aggregation: z.enum(AGGREGATIONS).default("auto"),
+  /** Percent increase over the baseline that fires (50 = +50 %). */
+  threshold: finiteNumber("expected a number (percent increase)").default(50),
+  /** Seconds of history before the rate window that form the baseline. */
+  baseline_window: positiveNumber("expected a positive number of seconds").default(3600),
+  /** Samples required in both the window and the baseline (ratio: denominator totals). */
+  min_samples: positiveNumber().default(10),
+});
+export type SpikeConfig = z.output<typeof spikeConfigSchema>;
+
+export const spikeFactory = defineFactory({
+  kind: "processor",
+  type: "spike",
+  configSchema: spikeConfigSchema,
+  validate: (config) => [...validateSelection(config), ...validateAggregation("spike", config)],
+  create(config, context): RuleProcessor {
+    const spec = buildSpec("spike", config, context, {
+      comparison: "increase",
+      baselineSeconds: config.baseline_window,
+    });
+    const engine = new RuleEngine(spec, context.scheduler, context.logger);
+    return {
+      spec,
+      operator: engine.operator(),
+      breaches: () => engine.breaches(),
+      status: () => engine.status(),
+      shutdown: async () => {},
+    };
+  },
+});
