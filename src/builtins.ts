@@ -1,6 +1,7 @@
 // Built-in component factories. Wiring happens only in pipeline.yaml's service.pipelines;
 // this list just makes each type available by name.
 import { consoleExporterFactory } from "../exporters/console.ts";
+import { slackExporterFactory } from "../exporters/slack.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
 import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
@@ -10,6 +11,7 @@ import { otlpReceiverFactory } from "./receivers/otlp/index.ts";
 
 export const builtinFactories: readonly ComponentFactory[] = [
   consoleExporterFactory,
+  slackExporterFactory,
   hostMetricsReceiverFactory,
   otlpReceiverFactory,
   spanMetricsProcessorFactory,

@@ -1,0 +1,140 @@
+// OtlpNormalizer: OTLP requests in their JSON shape → signal-model Items; owns cumulative → delta state.
+//
+//   new OtlpNormalizer(options?: OtlpNormalizerOptions)
+//   normalizer.metrics(req: unknown): NormalizeResult   // req = ExportMetricsServiceRequest, OTLP JSON shape
+//   normalizer.traces(req: unknown): NormalizeResult    // req = ExportTraceServiceRequest, OTLP JSON shape
+//   NormalizeResult = { items: Item[]; rejected: number; errors: string[] }
+//
+// Input: exactly what `JSON.parse(new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(rm)))`
+// (or JsonTraceSerializer) gives, i.e. the proto3 JSON mapping: camelCase fields, int64/fixed64 as
+// numbers or decimal strings, enums as numbers or names, trace/span ids as hex (base64 accepted),
+// NaN as null or "NaN". Protobuf requests are decoded into this same shape first (protobuf.ts).
+// A structurally malformed request throws OtlpRequestError (message starts with the offending path)
+// and leaves the delta state untouched; bad points/spans (NaN/Infinity, attributes over limits) are
+// left out and counted in `rejected`, with up to 10 reasons in `errors`.
+// Items come out in request order. Sums and histograms are deltas (see cumulative.ts for the rules).
+import type { HistogramPoint, Item, MetricPoint } from "../../signal.ts";
+import { seriesKey } from "../../signal.ts";
+import type { AttributeLimits } from "./attributes.ts";
+import { CumulativeToDelta } from "./cumulative.ts";
+import { expToExplicit } from "./exponential.ts";
+import { draftMetrics, type MetricDraft } from "./metric-drafts.ts";
+import { normalizeSpans } from "./spans.ts";
+
+export { OtlpRequestError } from "./fields.ts";
+
+export interface NormalizeResult {
+  readonly items: Item[];
+  readonly rejected: number;
+  readonly errors: string[];
+}
+
+export interface OtlpNormalizerOptions {
+  /** Max attributes per point/span/event (default 128). */
+  readonly maxAttributes?: number;
+  /** Max length of an attribute string value (default 4096). */
+  readonly maxAttributeValueLength?: number;
+  /** Cumulative series unseen this long are forgotten (ms, default 1 h). */
+  readonly seriesTtlMs?: number;
+  /** At most this many cumulative series are tracked (LRU, default 100 000). */
+  readonly maxSeries?: number;
+  /** Clock in ms (default Date.now); the receiver passes its scheduler's now(). */
+  readonly now?: () => number;
+  /**
+   * A never-seen cumulative series whose startTime is ≥ this (ms) is emitted whole as its first
+   * delta; older ones only set a baseline. Default: the normalizer's creation time minus 60 s (one
+   * default SDK export interval, which also absorbs sender clock skew): history that recent is still
+   * inside any rate window, older history would be a giant replayed delta. An in-process bridge
+   * created before its SDK may pass 0 to count everything from the first export.
+   */
+  readonly firstSightSince?: number;
+}
+
+/** See `firstSightSince`. */
+const FIRST_SIGHT_GRACE_MS = 60_000;
+
+export class OtlpNormalizer {
+  private readonly limits: AttributeLimits;
+  private readonly now: () => number;
+  private readonly deltas: CumulativeToDelta;
+
+  constructor(options: OtlpNormalizerOptions = {}) {
+    this.limits = {
+      maxAttributes: options.maxAttributes ?? 128,
+      maxValueLength: options.maxAttributeValueLength ?? 4096,
+    };
+    this.now = options.now ?? Date.now;
+    this.deltas = new CumulativeToDelta({
+      ttlMs: options.seriesTtlMs ?? 3_600_000,
+      maxSeries: options.maxSeries ?? 100_000,
+      firstSightSince: options.firstSightSince ?? this.now() - FIRST_SIGHT_GRACE_MS,
+    });
+  }
+
+  /** Number of cumulative series currently tracked. */
+  get seriesCount(): number {
+    return this.deltas.size;
+  }
+
+  metrics(req: unknown): NormalizeResult {
+    const { drafts, rejected, errors } = draftMetrics(req, this.limits, this.now);
+    const now = this.now();
+    this.deltas.expire(now);
+    const items: Item[] = [];
+    for (const draft of drafts) {
+      const point = this.toPoint(draft, now);
+      if (point) items.push(point);
+    }
+    return { items, rejected, errors };
+  }
+
+  traces(req: unknown): NormalizeResult {
+    const { spans, rejected, errors } = normalizeSpans(req, this.limits);
+    return { items: spans, rejected, errors };
+  }
+
+  private toPoint(draft: MetricDraft, now: number): MetricPoint | undefined {
+    if (draft.type === "gauge") return { ...draft.base, type: "gauge", value: draft.value };
+    let d: MetricDraft | undefined = draft;
+    if (draft.base.temporality === "cumulative") {
+      d = this.deltas.convert(`${draft.type}|${seriesKey(draft.base)}`, draft, now);
+      if (!d) return undefined;
+    }
+    switch (d.type) {
+      case "sum":
+        return { ...d.base, type: "sum", value: d.value, monotonic: d.monotonic };
+      case "histogram":
+        return histogramPoint(d, d.bounds, d.bucketCounts);
+      case "exponential": {
+        const { bounds, bucketCounts } = expToExplicit(
+          d.scale,
+          d.zeroThreshold,
+          d.zeroCount,
+          d.positive,
+          d.negative,
+        );
+        return histogramPoint(d, bounds, bucketCounts);
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+function histogramPoint(
+  d: Extract<MetricDraft, { type: "histogram" | "exponential" }>,
+  bounds: number[],
+  bucketCounts: number[],
+): HistogramPoint {
+  const p: { -readonly [K in keyof HistogramPoint]: HistogramPoint[K] } = {
+    ...d.base,
+    type: "histogram",
+    count: d.count,
+    bounds,
+    bucketCounts,
+  };
+  if (d.sum !== undefined) p.sum = d.sum;
+  if (d.min !== undefined) p.min = d.min;
+  if (d.max !== undefined) p.max = d.max;
+  return p;
+}

@@ -1,0 +1,109 @@
+// The `otlp` receiver: an OTLP/HTTP server (node:http) whose normalized signals go out on a hot Subject.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Observable, Subject } from "rxjs";
+import type { ComponentContext, ComponentStatus, Receiver } from "../../component.ts";
+import { defineFactory } from "../../component.ts";
+import type { Item } from "../../signal.ts";
+import { type HostPort, type OtlpReceiverConfig, otlpReceiverConfigSchema, parseEndpoint } from "./config.ts";
+import { createOtlpHandler, type OtlpCounters } from "./http-handler.ts";
+import { OtlpNormalizer } from "./normalize.ts";
+
+export class OtlpReceiver implements Receiver {
+  readonly signals: Observable<Item>;
+  readonly normalizer: OtlpNormalizer;
+  private readonly subject = new Subject<Item>();
+  private readonly config: OtlpReceiverConfig;
+  private readonly context: ComponentContext;
+  private readonly counters: OtlpCounters = {
+    requests: 0,
+    accepted_points: 0,
+    accepted_spans: 0,
+    rejected_points: 0,
+    rejected_spans: 0,
+    bad_requests: 0,
+  };
+  private server: Server | undefined;
+  private bound: HostPort | undefined;
+
+  constructor(config: OtlpReceiverConfig, context: ComponentContext) {
+    this.config = config;
+    this.context = context;
+    this.signals = this.subject.asObservable();
+    const now = () => context.scheduler.now();
+    this.normalizer = new OtlpNormalizer({
+      maxAttributes: config.limits.max_attributes,
+      maxAttributeValueLength: config.limits.max_attribute_value_length,
+      seriesTtlMs: config.delta.series_ttl * 1000,
+      maxSeries: config.delta.max_series,
+      now,
+    });
+  }
+
+  /** The address actually bound (the real port when the endpoint asked for port 0). */
+  address(): HostPort {
+    if (!this.bound) throw new Error(`otlp receiver ${this.context.id} is not listening`);
+    return this.bound;
+  }
+
+  start(): Promise<void> {
+    if (this.server) return Promise.resolve();
+    const endpoint = this.config.endpoint;
+    const target = parseEndpoint(endpoint);
+    if (!target) return Promise.reject(new Error(`otlp receiver: invalid endpoint "${endpoint}"`));
+    const handler = createOtlpHandler({
+      maxBodySize: this.config.max_request_body_size,
+      token: this.config.auth.token,
+      normalize: (signal, req) =>
+        signal === "metrics" ? this.normalizer.metrics(req) : this.normalizer.traces(req),
+      emit: (item) => this.subject.next(item),
+      counters: this.counters,
+      logger: this.context.logger,
+    });
+    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
+    server.on("clientError", (_err, socket) => {
+      this.counters.bad_requests++;
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      else socket.destroy();
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const why = err.code === "EADDRINUSE" ? "address already in use" : err.message;
+        reject(new Error(`otlp receiver cannot listen on ${endpoint}: ${why}`));
+      };
+      server.once("error", onError);
+      server.listen(target.port, target.host, () => {
+        server.off("error", onError);
+        server.on("error", (err) => this.context.logger.error({ err }, "otlp receiver server error"));
+        const addr = server.address() as AddressInfo;
+        this.server = server;
+        this.bound = { host: addr.address, port: addr.port };
+        this.context.logger.info({ endpoint: `${addr.address}:${addr.port}` }, "otlp receiver listening");
+        resolve();
+      });
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    }
+    this.subject.complete();
+  }
+
+  status(): ComponentStatus {
+    const endpoint = this.bound ? `${this.bound.host}:${this.bound.port}` : this.config.endpoint;
+    return { endpoint, ...this.counters, delta_series: this.normalizer.seriesCount };
+  }
+}
+
+export const otlpReceiverFactory = defineFactory({
+  kind: "receiver",
+  type: "otlp",
+  configSchema: otlpReceiverConfigSchema,
+  create: (config, context) => new OtlpReceiver(config, context),
+});

@@ -1,0 +1,139 @@
+// ExportTraceServiceRequest (OTLP JSON shape) → SpanSignals. Structural errors throw (400);
+// spans with attributes over limits are rejected (partial success).
+import type { Scope, SpanEvent, SpanKind, SpanSignal } from "../../signal.ts";
+import { type AttributeLimits, convertAttributes } from "./attributes.ts";
+import { enumValue, fail, id, int64, isObject, list, message, str } from "./fields.ts";
+import type {
+  OtlpResourceSpans,
+  OtlpScopeSpans,
+  OtlpSpan,
+  OtlpSpanEvent,
+  OtlpTracesRequest,
+} from "./otlp-json.ts";
+
+const SPAN_KINDS = [
+  "SPAN_KIND_UNSPECIFIED",
+  "SPAN_KIND_INTERNAL",
+  "SPAN_KIND_SERVER",
+  "SPAN_KIND_CLIENT",
+  "SPAN_KIND_PRODUCER",
+  "SPAN_KIND_CONSUMER",
+] as const;
+const KIND_NAMES: readonly SpanKind[] = [
+  "unspecified",
+  "internal",
+  "server",
+  "client",
+  "producer",
+  "consumer",
+];
+const STATUS_CODES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"] as const;
+const STATUS_NAMES = ["unset", "ok", "error"] as const;
+const MAX_ERRORS = 10;
+
+export interface SpanResult {
+  readonly spans: SpanSignal[];
+  readonly rejected: number;
+  readonly errors: string[];
+}
+
+class Rejection extends Error {}
+
+export function normalizeSpans(req: unknown, limits: AttributeLimits): SpanResult {
+  if (!isObject(req)) fail("", "request body must be a JSON object (ExportTraceServiceRequest)");
+  const spans: SpanSignal[] = [];
+  const errors: string[] = [];
+  let rejected = 0;
+  const rss = list<OtlpResourceSpans>((req as OtlpTracesRequest).resourceSpans, "resourceSpans");
+  for (let r = 0; r < rss.length; r++) {
+    const rPath = `resourceSpans[${r}]`;
+    const rs = message<OtlpResourceSpans>(rss[r], rPath) ?? {};
+    const res = message<{ attributes?: unknown }>(rs.resource, `${rPath}.resource`);
+    const resAttrs = convertAttributes(res?.attributes, `${rPath}.resource.attributes`, limits);
+    const sss = list<OtlpScopeSpans>(rs.scopeSpans, `${rPath}.scopeSpans`);
+    for (let s = 0; s < sss.length; s++) {
+      const sPath = `${rPath}.scopeSpans[${s}]`;
+      const ss = message<OtlpScopeSpans>(sss[s], sPath) ?? {};
+      const sc = message<{ name?: unknown; version?: unknown }>(ss.scope, `${sPath}.scope`);
+      const version = str(sc?.version, `${sPath}.scope.version`);
+      const name = str(sc?.name, `${sPath}.scope.name`);
+      const scope: Scope = version ? { name, version } : { name };
+      const list_ = list<OtlpSpan>(ss.spans, `${sPath}.spans`);
+      for (let i = 0; i < list_.length; i++) {
+        const path = `${sPath}.spans[${i}]`;
+        const span = message<OtlpSpan>(list_[i], path);
+        if (!span) fail(path, "expected a Span object");
+        try {
+          if (resAttrs.violation) throw new Rejection(`${path}: ${resAttrs.violation}`);
+          spans.push(normalizeSpan(span, path, resAttrs.attributes, scope, limits));
+        } catch (err) {
+          if (!(err instanceof Rejection)) throw err;
+          rejected++;
+          if (errors.length < MAX_ERRORS) errors.push(err.message);
+        }
+      }
+    }
+  }
+  return { spans, rejected, errors };
+}
+
+function nanos(v: unknown, path: string): number {
+  const n = int64(v, path);
+  if (n < 0) fail(path, "expected a non-negative timestamp");
+  return n;
+}
+
+function normalizeSpan(
+  span: OtlpSpan,
+  path: string,
+  resource: SpanSignal["resource"],
+  scope: Scope,
+  limits: AttributeLimits,
+): SpanSignal {
+  const traceId = id(span.traceId, 16, `${path}.traceId`);
+  const spanId = id(span.spanId, 8, `${path}.spanId`);
+  if (!traceId) fail(`${path}.traceId`, "missing trace id");
+  if (!spanId) fail(`${path}.spanId`, "missing span id");
+  const parentSpanId = id(span.parentSpanId, 8, `${path}.parentSpanId`);
+  const kind = enumValue(span.kind, SPAN_KINDS, `${path}.kind`);
+  const status = message<{ code?: unknown; message?: unknown }>(span.status, `${path}.status`);
+  const code = enumValue(status?.code, STATUS_CODES, `${path}.status.code`);
+  const statusMessage = str(status?.message, `${path}.status.message`);
+  const startNs = nanos(span.startTimeUnixNano, `${path}.startTimeUnixNano`);
+  const endNs = nanos(span.endTimeUnixNano, `${path}.endTimeUnixNano`);
+  const attrs = convertAttributes(span.attributes, `${path}.attributes`, limits);
+  if (attrs.violation) throw new Rejection(attrs.violation);
+  const rawEvents = list<OtlpSpanEvent>(span.events, `${path}.events`);
+  const events: SpanEvent[] = [];
+  for (let e = 0; e < rawEvents.length; e++) {
+    const ePath = `${path}.events[${e}]`;
+    const ev = message<OtlpSpanEvent>(rawEvents[e], ePath);
+    if (!ev) fail(ePath, "expected an Event object");
+    const evAttrs = convertAttributes(ev.attributes, `${ePath}.attributes`, limits);
+    if (evAttrs.violation) throw new Rejection(evAttrs.violation);
+    events.push({
+      name: str(ev.name, `${ePath}.name`),
+      time: nanos(ev.timeUnixNano, `${ePath}.timeUnixNano`) / 1e6,
+      attributes: evAttrs.attributes,
+    });
+  }
+  const out: { -readonly [K in keyof SpanSignal]: SpanSignal[K] } = {
+    kind: "span",
+    name: str(span.name, `${path}.name`),
+    spanKind: KIND_NAMES[kind] ?? "unspecified",
+    status: statusMessage
+      ? { code: STATUS_NAMES[code] ?? "unset", message: statusMessage }
+      : { code: STATUS_NAMES[code] ?? "unset" },
+    traceId,
+    spanId,
+    startTime: startNs / 1e6,
+    endTime: endNs / 1e6,
+    durationMs: Math.max(0, endNs - startNs) / 1e6,
+    attributes: attrs.attributes,
+    resource,
+    scope,
+    events,
+  };
+  if (parentSpanId) out.parentSpanId = parentSpanId;
+  return out;
+}
