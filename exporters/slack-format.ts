@@ -1,0 +1,138 @@
+// Slack Block Kit building blocks, limits and text helpers shared by alert and digest rendering.
+import type { Alert, Severity } from "../src/signal.ts";
+
+/** Slack's documented limits. */
+export const LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  text: 40_000,
+} as const;
+
+export type TextObject = { type: "mrkdwn" | "plain_text"; text: string; emoji?: boolean };
+export type HeaderBlock = { type: "header"; text: { type: "plain_text"; text: string; emoji: true } };
+export type SectionBlock = { type: "section"; text?: TextObject; fields?: TextObject[] };
+export type ContextBlock = { type: "context"; elements: TextObject[] };
+export type DividerBlock = { type: "divider" };
+export type Block = HeaderBlock | SectionBlock | ContextBlock | DividerBlock;
+
+export interface SlackMessage {
+  /** Plain fallback: notifications, screen readers, clients without blocks. */
+  text: string;
+  attachments: Array<{ color: string; fallback: string; blocks: Block[] }>;
+}
+
+export const COLOURS: Record<Severity | "resolved", string> = {
+  info: "#2EB67D",
+  warning: "#ECB22E",
+  critical: "#E01E5A",
+  resolved: "#2EB67D",
+};
+
+export const SEVERITY_EMOJI: Record<Severity, string> = { info: "🟢", warning: "🟡", critical: "🔴" };
+
+export function alertEmoji(alert: Alert): string {
+  if (alert.status === "resolved") return "✅";
+  if (alert.status === "escalated") return "🚨";
+  return SEVERITY_EMOJI[alert.severity];
+}
+
+export function alertColour(alert: Alert): string {
+  return alert.status === "resolved" ? COLOURS.resolved : COLOURS[alert.severity];
+}
+
+/** Cut to `max` characters (code points), marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
+}
+
+/** Escape the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function header(text: string): HeaderBlock {
+  return {
+    type: "header",
+    text: { type: "plain_text", text: truncate(text, LIMITS.headerText), emoji: true },
+  };
+}
+
+export function mrkdwn(text: string, max: number = LIMITS.sectionText): TextObject {
+  return { type: "mrkdwn", text: truncate(text, max) };
+}
+
+export function section(text: string): SectionBlock {
+  return { type: "section", text: mrkdwn(text) };
+}
+
+export function fieldsSection(fields: readonly string[]): SectionBlock {
+  return {
+    type: "section",
+    fields: fields.slice(0, LIMITS.fields).map((f) => mrkdwn(f, LIMITS.fieldText)),
+  };
+}
+
+export function context(texts: readonly string[]): ContextBlock {
+  return {
+    type: "context",
+    elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwn(t, LIMITS.fieldText)),
+  };
+}
+
+/** Pack lines into as few sections as fit the section text limit; over-long lines are cut. */
+export function packLines(lines: readonly string[], maxLine = 1000): string[] {
+  const chunks: string[] = [];
+  let current = "";
+  for (const raw of lines) {
+    const line = truncate(raw, maxLine);
+    if (current && current.length + 1 + line.length > LIMITS.sectionText) {
+      chunks.push(current);
+      current = line;
+    } else {
+      current = current ? `${current}\n${line}` : line;
+    }
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+/** Numbers people read: at most two decimals, no float noise. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value !== 0 && Math.abs(value) < 0.01) return value.toPrecision(2);
+  return String(Number(value.toFixed(2)));
+}
+
+export function formatValue(value: number, unit?: string): string {
+  const n = formatNumber(value);
+  if (!unit || unit === "1") return n;
+  return unit === "%" ? `${n} %` : `${n} ${unit}`;
+}
+
+/** "> 10 %", "< 30", "> +50 %" — how the threshold is compared. */
+export function formatThreshold(alert: Alert): string | undefined {
+  if (alert.threshold === undefined) return undefined;
+  const op = alert.comparison === "below" ? "<" : ">";
+  const sign = alert.comparison === "increase" ? "+" : "";
+  return `${op} ${sign}${formatValue(alert.threshold, alert.unit)}`;
+}
+
+/** Slack renders this in the reader's time zone; the ISO text is the fallback. */
+export function slackDate(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
+}
+
+export function labelPairs(labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+export function statusWord(alert: Alert): string {
+  return alert.status.toUpperCase();
+}

@@ -1,0 +1,199 @@
+// Slack exporter: Block Kit messages through the official IncomingWebhook client, behind the
+// delivery queue (the client's own retries are off; the queue owns rate limits and retries).
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from "@slack/webhook";
+import { z } from "zod";
+import { type ComponentContext, defineFactory, type Exporter } from "../src/component.ts";
+import { boolish, deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts";
+import type { Outbox } from "../src/delivery/outbox.ts";
+import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
+import type { ProbeableExporter, ProbeResult } from "../src/delivery/probe.ts";
+import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
+import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
+import { registerSecret } from "../src/secrets.ts";
+import type { Alert, Digest, Item } from "../src/signal.ts";
+import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
+import type { SlackMessage } from "./slack-format.ts";
+
+export const slackConfigSchema = z.object({
+  /** SLACK_WEBHOOK_URL; empty means "present but not configured". */
+  webhook_url: z.string().default(""),
+  /** SLACK_ESCALATION_WEBHOOK_URL; empty sends escalations to webhook_url with <!channel>. */
+  escalation_webhook_url: z.string().default(""),
+  /** SLACK_ALERTS_ENABLED. */
+  enabled: boolish.default(true),
+  /** Shown on every message; defaults to SENTRY_ENVIRONMENT, else "production". */
+  environment: z.string().default(""),
+  username: z.string().optional(),
+  icon_emoji: z.string().optional(),
+  ...deliveryConfigShape,
+});
+export type SlackConfig = z.output<typeof slackConfigSchema>;
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/** Why a webhook URL is unacceptable (never quoting it), or undefined when fine. */
+export function webhookUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "is not a valid URL";
+  }
+  if (parsed.protocol === "https:") return undefined;
+  if (parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname)) return undefined;
+  return "must be an https:// URL (plain http is allowed only for 127.0.0.1, localhost and ::1)";
+}
+
+/** One Slack webhook as a queue destination; Retry-After read from the response it got. */
+function slackDestination(key: string, url: string, config: SlackConfig): DeliveryDestination<SlackMessage> {
+  let lastRetryAfter: string | null = null;
+  const webhook = new IncomingWebhook(url, {
+    timeout: config.timeout * 1000,
+    retryConfig: { retries: 0 },
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.icon_emoji ? { icon_emoji: config.icon_emoji } : {}),
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      lastRetryAfter = response.headers.get("retry-after");
+      return response;
+    },
+  });
+  return {
+    key,
+    label: redactDestination(url),
+    async send(message): Promise<DeliveryOutcome> {
+      lastRetryAfter = null;
+      try {
+        await webhook.send(message);
+        return { ok: true, status: 200 };
+      } catch (error) {
+        return slackOutcome(error, lastRetryAfter, url);
+      }
+    },
+  };
+}
+
+function slackOutcome(error: unknown, retryAfter: string | null, url: string): DeliveryOutcome {
+  if (error instanceof IncomingWebhookHTTPError) {
+    const body = stripSecrets(error.body.trim().slice(0, 200), [url]);
+    return classifyHttpStatus(
+      error.statusCode,
+      `${error.statusCode} ${body || error.statusMessage}`,
+      retryAfter,
+    );
+  }
+  if (error instanceof IncomingWebhookRequestError) {
+    const original = error.original;
+    if (original.name === "TimeoutError" || original.name === "AbortError")
+      return { ok: false, kind: "transient", reason: "timeout" };
+    const code = (original.cause as { code?: string } | undefined)?.code;
+    return { ok: false, kind: "transient", reason: `network error: ${code ?? original.message}` };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, kind: "transient", reason: stripSecrets(message, [url]) };
+}
+
+export interface SlackExporter extends ProbeableExporter {
+  readonly queue: DeliveryQueue<SlackMessage>;
+}
+
+export function createSlackExporter(
+  config: SlackConfig,
+  context: ComponentContext & { readonly outbox?: Outbox<SlackMessage> },
+): SlackExporter {
+  const enabled = config.enabled;
+  const configured = enabled && config.webhook_url.trim() !== "";
+  const secrets = [config.webhook_url, config.escalation_webhook_url].filter((s) => s !== "");
+  for (const s of secrets) registerSecret(s);
+  const queue = new DeliveryQueue<SlackMessage>(
+    queueOptionsFrom(config, context, { secrets, outbox: context.outbox }),
+  );
+  const environment = config.environment || context.env.SENTRY_ENVIRONMENT || "production";
+  const primary = configured
+    ? slackDestination(`${context.id}:default`, config.webhook_url, config)
+    : undefined;
+  const escalation =
+    configured && config.escalation_webhook_url
+      ? slackDestination(`${context.id}:escalation`, config.escalation_webhook_url, config)
+      : undefined;
+
+  const route = (
+    item: Alert | Digest,
+  ): { destination: DeliveryDestination<SlackMessage>; mention: boolean } => {
+    const escalated =
+      (item.kind === "alert" && item.status === "escalated") ||
+      (item.route !== undefined && item.route !== "default");
+    if (escalated && escalation) return { destination: escalation, mention: false };
+    return { destination: primary as DeliveryDestination<SlackMessage>, mention: escalated };
+  };
+
+  const exporter: SlackExporter = {
+    queue,
+    configured,
+    accepts: new Set<Item["kind"]>(["alert", "digest"]),
+    async export(batch) {
+      if (!configured) return;
+      const accepted: Promise<void>[] = [];
+      for (const item of batch) {
+        if (item.kind !== "alert" && item.kind !== "digest") continue;
+        const { destination, mention } = route(item);
+        const options: RenderOptions = { environment, mentionChannel: mention };
+        const messages = item.kind === "alert" ? renderAlert(item, options) : renderDigest(item, options);
+        const rule = item.kind === "alert" ? item.rule : `digest(${item.alerts.length})`;
+        for (const message of messages) accepted.push(queue.enqueue(destination, message, { rule }).accepted);
+      }
+      await Promise.all(accepted);
+    },
+    async probe(): Promise<ProbeResult[]> {
+      if (!configured) return [];
+      const targets = [primary, escalation].filter((d): d is DeliveryDestination<SlackMessage> => !!d);
+      const message = renderTestMessage({ environment }, context.scheduler.now());
+      // One direct attempt each (no queue, no retries): the operator wants the answer now.
+      return Promise.all(
+        targets.map(async (d): Promise<ProbeResult> => {
+          const outcome = await d.send(message, 1);
+          return outcome.ok
+            ? { exporter: context.id, destination: d.label, ok: true, status: outcome.status }
+            : {
+                exporter: context.id,
+                destination: d.label,
+                ok: false,
+                status: outcome.status,
+                reason: outcome.reason,
+              };
+        }),
+      );
+    },
+    async shutdown() {
+      await queue.shutdown(config.shutdown_timeout * 1000);
+    },
+    status() {
+      return {
+        configured,
+        enabled,
+        environment,
+        escalation_configured: escalation !== undefined,
+        ...(primary ? { destination: primary.label } : {}),
+        delivery: queue.status(),
+      };
+    },
+  };
+  return exporter;
+}
+
+export const slackExporterFactory = defineFactory({
+  kind: "exporter",
+  type: "slack",
+  configSchema: slackConfigSchema,
+  validate(config) {
+    const problems: Array<{ path: string[]; message: string }> = [];
+    for (const key of ["webhook_url", "escalation_webhook_url"] as const) {
+      const value = config[key].trim();
+      if (!value) continue;
+      const problem = webhookUrlProblem(value);
+      if (problem) problems.push({ path: [key], message: `${key} ${problem}` });
+    }
+    return problems;
+  },
+  create: (config, context): Exporter => createSlackExporter(config, context),
+});

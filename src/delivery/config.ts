@@ -1,0 +1,57 @@
+// Config keys every queued exporter shares (rate, retries, shutdown deadline), with defaults.
+import { z } from "zod";
+import type { ComponentContext } from "../component.ts";
+import type { Outbox } from "./outbox.ts";
+import type { DeliveryQueueOptions } from "./queue.ts";
+
+/** Booleans as YAML gives them, plus the usual env spellings ("1", "yes", "on"). */
+export const boolish = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no", "on", "off", "TRUE", "FALSE", ""])])
+  .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes", "on", "TRUE"].includes(v)));
+
+const seconds = (def: number) => z.coerce.number().nonnegative().default(def);
+
+export const deliveryConfigShape = {
+  /** Sustained messages per second per destination. */
+  rate_per_second: z.coerce.number().positive().default(1),
+  /** Short burst allowance per destination. */
+  burst: z.coerce.number().int().min(1).default(3),
+  /** Attempts before a transient failure becomes permanent (0 = no limit). */
+  max_attempts: z.coerce.number().int().nonnegative().default(0),
+  /** Seconds since the first attempt before giving up (0 = no limit). */
+  max_retry_time: seconds(3600),
+  initial_backoff: seconds(1),
+  max_backoff: seconds(60),
+  /** Per-request timeout, seconds. */
+  timeout: seconds(10),
+  /** Seconds shutdown() keeps draining before reporting what is left. */
+  shutdown_timeout: seconds(10),
+  max_pending: z.coerce.number().int().min(1).default(10_000),
+  /** Log every attempt (ALERT_LOG_ATTEMPTS). */
+  log_attempts: boolish.default(false),
+};
+
+export const deliveryConfigSchema = z.object(deliveryConfigShape);
+export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;
+
+/** Queue options from a parsed config section; ALERT_LOG_ATTEMPTS also turns attempt logging on. */
+export function queueOptionsFrom<P>(
+  config: DeliveryConfig,
+  context: ComponentContext,
+  extra: { secrets?: readonly string[]; outbox?: Outbox<P>; random?: () => number } = {},
+): DeliveryQueueOptions<P> {
+  const envLog = ["true", "1", "yes", "on"].includes((context.env.ALERT_LOG_ATTEMPTS ?? "").toLowerCase());
+  return {
+    scheduler: context.scheduler,
+    logger: context.logger,
+    ratePerSecond: config.rate_per_second,
+    burst: config.burst,
+    maxAttempts: config.max_attempts,
+    maxRetryTimeMs: config.max_retry_time * 1000,
+    initialBackoffMs: config.initial_backoff * 1000,
+    maxBackoffMs: config.max_backoff * 1000,
+    logAttempts: config.log_attempts || envLog,
+    maxPending: config.max_pending,
+    ...extra,
+  };
+}
