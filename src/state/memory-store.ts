@@ -232,7 +232,8 @@ export class MemoryStateStore implements StateStore {
   listDestinations(): string[] {
     return [...this.#outbox.entries()]
       .filter(([, queue]) => queue.size > 0)
-      .map(([destination]) => destination);
+      .map(([destination]) => destination)
+      .sort();
   }
 
   deadLetters(destination?: string): DeadLetter[] {

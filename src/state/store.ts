@@ -147,7 +147,11 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 }
 
 /** Continue with `next` synchronously when `value` is synchronous, else after it resolves. */
-export function then<T, U>(value: MaybePromise<T>, next: (resolved: T) => MaybePromise<U>): MaybePromise<U> {
+// Not named `then`: a module exporting `then` becomes a thenable and breaks `await import()`.
+export function andThen<T, U>(
+  value: MaybePromise<T>,
+  next: (resolved: T) => MaybePromise<U>,
+): MaybePromise<U> {
   return isPromise(value) ? value.then(next) : next(value);
 }
 
