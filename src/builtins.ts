@@ -6,6 +6,7 @@ import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
 import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
 import type { ComponentFactory } from "./component.ts";
+import { inprocReceiverFactory } from "./inproc/receiver.ts";
 import { hostMetricsReceiverFactory } from "./receivers/hostmetrics.ts";
 import { otlpReceiverFactory } from "./receivers/otlp/index.ts";
 
@@ -13,6 +14,7 @@ export const builtinFactories: readonly ComponentFactory[] = [
   consoleExporterFactory,
   slackExporterFactory,
   hostMetricsReceiverFactory,
+  inprocReceiverFactory,
   otlpReceiverFactory,
   spanMetricsProcessorFactory,
   thresholdFactory,

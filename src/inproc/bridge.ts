@@ -1,0 +1,147 @@
+// The in-process bridge: a MetricReader and a SpanProcessor that hand the process's own telemetry to
+// an alert pipeline, through the same OTLP normalization the OTLP receiver uses (one path, one
+// cumulative→delta owner). Both serialize with otlp-transformer's JSON serializers: the package
+// exports no request builder, and the JSON form is exactly what OtlpNormalizer reads.
+import { type Context, context, ROOT_CONTEXT } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
+import { JsonMetricsSerializer, JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import {
+  AggregationTemporality,
+  InstrumentType,
+  MetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
+import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { OtlpNormalizer } from "../receivers/otlp/normalize.ts";
+import type { Item } from "../signal.ts";
+
+/** Where converted items go, plus what went wrong on the way (counted, never thrown at the SDK). */
+export interface BridgeSink {
+  emit(items: readonly Item[]): void;
+  reject(count: number, errors: readonly string[]): void;
+}
+
+/** A context with tracing suppressed: alertpipe's own HTTP calls (Slack, Sentry) must not re-enter as spans. */
+export const SUPPRESSED_CONTEXT: Context = suppressTracing(ROOT_CONTEXT);
+
+/** Run fn with tracing suppressed, so everything it starts (exports, retries, timers) inherits that. */
+export function withoutTracing<T>(fn: () => T): T {
+  return context.with(suppressTracing(context.active()), fn);
+}
+
+function decode(bytes: Uint8Array | undefined): unknown {
+  return bytes === undefined ? {} : JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/** Converts SDK data to Items through OtlpNormalizer. */
+export class SdkToSignals {
+  private readonly normalizer: OtlpNormalizer;
+
+  constructor(now: () => number) {
+    // firstSightSince 0: the SDK's cumulative series (up/down counters) count from their first export.
+    this.normalizer = new OtlpNormalizer({ now, firstSightSince: 0 });
+  }
+
+  metrics(resourceMetrics: ResourceMetrics, sink: BridgeSink): void {
+    if (resourceMetrics.scopeMetrics.every((s) => s.metrics.length === 0)) return;
+    const result = this.normalizer.metrics(decode(JsonMetricsSerializer.serializeRequest(resourceMetrics)));
+    if (result.rejected > 0) sink.reject(result.rejected, result.errors);
+    if (result.items.length > 0) sink.emit(result.items);
+  }
+
+  spans(spans: ReadableSpan[], sink: BridgeSink): void {
+    if (spans.length === 0) return;
+    const result = this.normalizer.traces(decode(JsonTraceSerializer.serializeRequest(spans)));
+    if (result.rejected > 0) sink.reject(result.rejected, result.errors);
+    if (result.items.length > 0) sink.emit(result.items);
+  }
+}
+
+/**
+ * A pull MetricReader: the receiver's timer (on the injected scheduler) calls pull(); flush and
+ * shutdown pull once more so nothing recorded before exit is lost. Counters and histograms are
+ * read as deltas (no series state needed); up/down counters stay cumulative, as the spec advises.
+ */
+export class InprocMetricReader extends MetricReader {
+  private readonly convert: SdkToSignals;
+  private readonly sink: BridgeSink;
+  private bound = false;
+  private closed = false;
+  private pulling: Promise<void> = Promise.resolve();
+
+  constructor(convert: SdkToSignals, sink: BridgeSink) {
+    super({
+      aggregationTemporalitySelector: (type) =>
+        type === InstrumentType.UP_DOWN_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+          ? AggregationTemporality.CUMULATIVE
+          : AggregationTemporality.DELTA,
+    });
+    this.convert = convert;
+    this.sink = sink;
+  }
+
+  /** True while a MeterProvider has this reader and has not shut it down. */
+  get isBound(): boolean {
+    return this.bound && !this.closed;
+  }
+
+  protected override onInitialized(): void {
+    this.bound = true;
+  }
+
+  /** Collect now and emit; pulls are serialized so deltas stay in order. */
+  pull(): Promise<void> {
+    if (!this.isBound) return Promise.resolve();
+    const next = this.pulling.then(() => this.collectOnce());
+    this.pulling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async collectOnce(): Promise<void> {
+    const { resourceMetrics, errors } = await context.with(SUPPRESSED_CONTEXT, () => this.collect());
+    if (errors.length > 0)
+      this.sink.reject(
+        0,
+        errors.map((e) => `metric collection: ${String(e)}`),
+      );
+    this.convert.metrics(resourceMetrics, this.sink);
+  }
+
+  protected override onForceFlush(): Promise<void> {
+    return this.pull();
+  }
+
+  protected override async onShutdown(): Promise<void> {
+    await this.pull();
+    this.closed = true;
+  }
+}
+
+/** A SpanProcessor converting each ended span at once: a failed span is seen without waiting for a batch. */
+export class InprocSpanProcessor implements SpanProcessor {
+  private readonly convert: SdkToSignals;
+  private readonly sink: BridgeSink;
+  private closed = false;
+
+  constructor(convert: SdkToSignals, sink: BridgeSink) {
+    this.convert = convert;
+    this.sink = sink;
+  }
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.closed) return;
+    try {
+      this.convert.spans([span], this.sink);
+    } catch (err) {
+      this.sink.reject(1, [`span conversion: ${err instanceof Error ? err.message : String(err)}`]);
+    }
+  }
+
+  async forceFlush(): Promise<void> {}
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+  }
+}
