@@ -2,9 +2,12 @@
 // this list just makes each type available by name.
 import { consoleExporterFactory } from "../exporters/console.ts";
 import { slackExporterFactory } from "../exporters/slack.ts";
+import { cooldownFactory } from "../processors/cooldown.ts";
+import { escalationFactory } from "../processors/escalation.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
 import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
+import { throttleFactory } from "../processors/throttle.ts";
 import type { ComponentFactory } from "./component.ts";
 import { inprocReceiverFactory } from "./inproc/receiver.ts";
 import { hostMetricsReceiverFactory } from "./receivers/hostmetrics.ts";
@@ -19,4 +22,7 @@ export const builtinFactories: readonly ComponentFactory[] = [
   spanMetricsProcessorFactory,
   thresholdFactory,
   spikeFactory,
+  cooldownFactory,
+  escalationFactory,
+  throttleFactory,
 ];
