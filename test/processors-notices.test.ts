@@ -120,10 +120,11 @@ describe("throttle", () => {
     expect(t.out).toHaveLength(3);
     expect(t.p.status()).toMatchObject({ held: 5, sent_in_window: { default: 3 }, max_per_window: 3 });
     t.clock.advanceTo(300 * SEC);
-    const digest = t.out[3];
-    expect(digest?.at).toBe(300 * SEC);
-    expect((digest?.item as Digest).kind).toBe("digest");
-    expect((digest?.item as Digest).alerts.map((a) => a.fingerprint)).toEqual(["r3", "r4", "r5", "r6", "r7"]);
+    expect(t.out).toHaveLength(4);
+    const released = t.out[3] as { at: number; item: Digest };
+    expect(released.at).toBe(300 * SEC);
+    expect(released.item.kind).toBe("digest");
+    expect(released.item.alerts.map((a) => a.fingerprint)).toEqual(["r3", "r4", "r5", "r6", "r7"]);
     expect(t.p.status()).toMatchObject({ held: 0, digested: 5, active_alerts: 8 });
   });
 
