@@ -62,7 +62,7 @@ export async function loadConfigText(
 ): Promise<LoadResult> {
   const { file, configDir, registry, env } = options;
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
   const at = (path: KeyPath, message: string, atKey = false): void => {
     const { line, column } = locate(doc, lines, path, atKey);

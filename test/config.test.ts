@@ -1,0 +1,127 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatProblem } from "../src/config/errors.ts";
+import { loadConfigText } from "../src/config/load.ts";
+import { pipelineJsonSchema } from "../src/config/schema.ts";
+import { Registry } from "../src/registry.ts";
+
+const registry = new Registry();
+const load = (text: string, env: Record<string, string> = {}, configDir = process.cwd()) =>
+  loadConfigText(text, { env, registry, file: "pipeline.yaml", configDir });
+
+const base = (exporters: string) => `receivers:
+  otlp: {}
+exporters:
+${exporters}
+service:
+  pipelines:
+    alerts:
+      receivers: [otlp]
+      exporters: [console]
+`;
+
+describe("pipeline.yaml loading", () => {
+  it("reports each problem with file, line, column and key path", async () => {
+    const result = await load(`receivers:
+  otlp:
+    endpont: 127.0.0.1:4318
+exporters:
+  console:
+    json: \${env:CONSOLE_JSON}
+    output: \${env:CONSOLE_OUT:-stdout}
+service:
+  pipelines:
+    alerts:
+      receivers: [otlp]
+      exporters: [console, slackk]
+`);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map(formatProblem)).toEqual([
+      "pipeline.yaml:3:5 receivers.otlp.endpont: unknown key",
+      "pipeline.yaml:6:11 exporters.console.json: environment variable CONSOLE_JSON is not set and has no default",
+      'pipeline.yaml:12:28 service.pipelines.alerts.exporters[1]: unknown exporter "slackk"',
+    ]);
+  });
+
+  it("names the variable a wrongly typed value came from", async () => {
+    const result = await load(base("  console:\n    json: ${env:CONSOLE_JSON}"), { CONSOLE_JSON: "ten" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map(formatProblem)).toEqual([
+      'pipeline.yaml:5:11 exporters.console.json: expected a boolean, got "ten" (from ${env:CONSOLE_JSON})',
+    ]);
+  });
+
+  it("substitutes env with YAML types for whole scalars, text inside strings, and $${ escapes", async () => {
+    const text = base("  console:\n    json: ${env:J}\n    output: ${env:OUT:-stdout}");
+    const result = await load(text, { J: "true" });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.components.get("exporters:console")?.config).toEqual({
+      json: true,
+      output: "stdout",
+    });
+    const inline = await load(`${text}  status:\n    endpoint: "\${env:HOST:-127.0.0.1}:\${env:PORT:-1}"\n`, {
+      J: "false",
+      PORT: "9999",
+    });
+    expect(inline.ok && inline.config.service.status.endpoint).toBe("127.0.0.1:9999");
+  });
+
+  it("reports YAML syntax errors with their position", async () => {
+    const result = await load("receivers:\n  otlp: {\nservice: [");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]?.line).toBeGreaterThan(0);
+    expect(
+      formatProblem(result.problems[0] ?? { file: "", line: 0, column: 0, path: [], message: "" }),
+    ).toMatch(/^pipeline\.yaml:\d+:\d+ /);
+  });
+
+  it("fills component defaults and rejects unknown component types", async () => {
+    const ok = await load(base("  console: {}"));
+    expect(ok.ok && ok.config.components.get("exporters:console")?.config).toEqual({
+      output: "stdout",
+      json: false,
+    });
+    const bad = await load(base("  console: {}\n  pagerduty: {}"));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok)
+      expect(formatProblem(bad.problems[0] as never)).toMatch(/exporters\.pagerduty: unknown exporter type/);
+  });
+
+  it("loads a component from a module path and validates it with the module's schema", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "alertpipe-config-"));
+    const modulePath = join(process.cwd(), "examples/file-lines-exporter.js");
+    const good = `${base("  console: {}")}`.replace(
+      "exporters:\n",
+      `exporters:\n  custom/lines:\n    module: ${modulePath}\n    path: out.jsonl\n`,
+    );
+    const result = await load(good, {}, dir);
+    expect(result.ok).toBe(true);
+    if (result.ok)
+      expect(result.config.components.get("exporters:custom/lines")?.factory.type).toBe("file-lines");
+    const wrong = await load(good.replace("path: out.jsonl", "path: 3"), {}, dir);
+    expect(!wrong.ok && wrong.problems.map(formatProblem)[0]).toMatch(
+      /^pipeline\.yaml:\d+:\d+ exporters\.custom\/lines\.path: expected a string, got 3$/,
+    );
+    await writeFile(join(dir, "not-a-factory.js"), "export const x = 1;\n");
+    const notFactory = await load(good.replace(modulePath, "./not-a-factory.js"), {}, dir);
+    expect(!notFactory.ok && notFactory.problems.map(formatProblem)[0]).toMatch(
+      /exporters\.custom\/lines\.module: module \.\/not-a-factory\.js does not export a exporter factory/,
+    );
+  });
+
+  it("publishes a JSON Schema covering every registered component", () => {
+    const schema = pipelineJsonSchema(registry) as {
+      properties: Record<string, { patternProperties?: object }>;
+    };
+    for (const type of registry.types("exporter")) {
+      expect(Object.keys(schema.properties.exporters?.patternProperties ?? {})).toContain(`^${type}(/.+)?$`);
+    }
+    expect(schema.properties.service).toBeDefined();
+  });
+});
