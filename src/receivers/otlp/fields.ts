@@ -74,7 +74,20 @@ export function optionalDouble(v: unknown, path: string): number | undefined {
 export function nanosToMs(v: unknown, path: string): number | undefined {
   const n = int64(v, path);
   if (n < 0) fail(path, "expected a non-negative timestamp");
-  return n === 0 ? undefined : n / 1e6;
+  if (n === 0) return undefined;
+  // Decimal strings keep their sub-millisecond digits exact (a double holds ns since 1970 only to ~256 ns).
+  if (typeof v === "string" && v.length > 6) return Number(v.slice(0, -6)) + Number(v.slice(-6)) / 1e6;
+  return n / 1e6;
+}
+
+/** end − start in ms from two nanosecond timestamps, exact for decimal strings; never negative. */
+export function nanosDiffMs(start: unknown, end: unknown): number {
+  if (typeof start === "string" && typeof end === "string" && DECIMAL.test(start) && DECIMAL.test(end)) {
+    const d = BigInt(end) - BigInt(start);
+    return d > 0n ? Number(d) / 1e6 : 0;
+  }
+  const d = Number(end ?? 0) - Number(start ?? 0);
+  return d > 0 ? d / 1e6 : 0;
 }
 
 /** An enum: its number or its name (looked up in `names`, index = value). */

@@ -2,7 +2,7 @@
 // spans with attributes over limits are rejected (partial success).
 import type { Scope, SpanEvent, SpanKind, SpanSignal } from "../../signal.ts";
 import { type AttributeLimits, convertAttributes } from "./attributes.ts";
-import { enumValue, fail, id, int64, isObject, list, message, str } from "./fields.ts";
+import { enumValue, fail, id, isObject, list, message, nanosDiffMs, nanosToMs, str } from "./fields.ts";
 import type {
   OtlpResourceSpans,
   OtlpScopeSpans,
@@ -77,10 +77,8 @@ export function normalizeSpans(req: unknown, limits: AttributeLimits): SpanResul
   return { spans, rejected, errors };
 }
 
-function nanos(v: unknown, path: string): number {
-  const n = int64(v, path);
-  if (n < 0) fail(path, "expected a non-negative timestamp");
-  return n;
+function ms(v: unknown, path: string): number {
+  return nanosToMs(v, path) ?? 0;
 }
 
 function normalizeSpan(
@@ -99,8 +97,8 @@ function normalizeSpan(
   const status = message<{ code?: unknown; message?: unknown }>(span.status, `${path}.status`);
   const code = enumValue(status?.code, STATUS_CODES, `${path}.status.code`);
   const statusMessage = str(status?.message, `${path}.status.message`);
-  const startNs = nanos(span.startTimeUnixNano, `${path}.startTimeUnixNano`);
-  const endNs = nanos(span.endTimeUnixNano, `${path}.endTimeUnixNano`);
+  const startTime = ms(span.startTimeUnixNano, `${path}.startTimeUnixNano`);
+  const endTime = ms(span.endTimeUnixNano, `${path}.endTimeUnixNano`);
   const attrs = convertAttributes(span.attributes, `${path}.attributes`, limits);
   if (attrs.violation) throw new Rejection(attrs.violation);
   const rawEvents = list<OtlpSpanEvent>(span.events, `${path}.events`);
@@ -113,7 +111,7 @@ function normalizeSpan(
     if (evAttrs.violation) throw new Rejection(evAttrs.violation);
     events.push({
       name: str(ev.name, `${ePath}.name`),
-      time: nanos(ev.timeUnixNano, `${ePath}.timeUnixNano`) / 1e6,
+      time: ms(ev.timeUnixNano, `${ePath}.timeUnixNano`),
       attributes: evAttrs.attributes,
     });
   }
@@ -126,9 +124,9 @@ function normalizeSpan(
       : { code: STATUS_NAMES[code] ?? "unset" },
     traceId,
     spanId,
-    startTime: startNs / 1e6,
-    endTime: endNs / 1e6,
-    durationMs: Math.max(0, endNs - startNs) / 1e6,
+    startTime,
+    endTime,
+    durationMs: nanosDiffMs(span.startTimeUnixNano, span.endTimeUnixNano),
     attributes: attrs.attributes,
     resource,
     scope,
