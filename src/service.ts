@@ -20,6 +20,8 @@ export interface AlertPipelineOptions {
   readonly configPath?: string;
   /** Inline YAML instead of a file. */
   readonly configText?: string;
+  /** An already loaded config (e.g. rewritten for in-process use); skips configPath/configText. */
+  readonly config?: ResolvedConfig;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
@@ -67,7 +69,7 @@ export async function loadConfig(options: AlertPipelineOptions): Promise<Resolve
 
 export async function startAlertPipeline(options: AlertPipelineOptions = {}): Promise<AlertPipelineHandle> {
   const env = options.env ?? process.env;
-  const config = await loadConfig(options);
+  const config = options.config ?? (await loadConfig(options));
   const { log } = config.service;
   const logger = options.logger ?? createLogger({ level: log.debug ? "debug" : log.level });
   const scheduler = options.scheduler ?? asyncScheduler;
