@@ -378,13 +378,21 @@ export class FallbackStore implements StateStore {
         throw error;
       }
     }
-    for (const [fingerprint, untilMs] of [...this.#dirtyCooldowns]) {
+    // Every cooldown and admission this instance knows is pushed (idempotently), not only those made
+    // while degraded: a Redis that restarted empty gets them back.
+    for (const { fingerprint, untilMs } of this.#local.cooldowns(nowMs)) {
       await this.remote.raiseCooldown(fingerprint, untilMs, nowMs);
       if (this.#dirtyCooldowns.get(fingerprint) === untilMs) this.#dirtyCooldowns.delete(fingerprint);
     }
-    for (const [mark, admission] of [...this.#dirtyAdmissions]) {
+    for (const [fingerprint, untilMs] of [...this.#dirtyCooldowns]) {
+      if (untilMs <= nowMs) this.#dirtyCooldowns.delete(fingerprint);
+    }
+    for (const admission of this.#local.throttleLogs(nowMs)) {
       await this.remote.importAdmission(admission.route, admission.id, admission.atMs, admission.windowMs);
-      this.#dirtyAdmissions.delete(mark);
+      this.#dirtyAdmissions.delete(JSON.stringify([admission.route, admission.id]));
+    }
+    for (const [mark, admission] of [...this.#dirtyAdmissions]) {
+      if (admission.atMs <= nowMs - admission.windowMs) this.#dirtyAdmissions.delete(mark);
     }
   }
 

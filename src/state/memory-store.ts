@@ -39,6 +39,8 @@ export class MemoryStateStore implements StateStore {
   readonly #kv = new Map<string, Map<string, StoredValue>>();
   readonly #cooldowns = new Map<string, number>();
   readonly #throttle = new Map<string, Array<{ id: string; atMs: number }>>();
+  /** Last window length used per route, so reconciliation can give Redis a matching expiry. */
+  readonly #windows = new Map<string, number>();
   readonly #outbox = new Map<string, Map<string, MutableOutboxEntry>>();
   readonly #entries = new Map<string, MutableOutboxEntry>();
   #dead: DeadLetter[] = [];
@@ -96,6 +98,13 @@ export class MemoryStateStore implements StateStore {
     return stored;
   }
 
+  /** Cooldowns still running at `nowMs` (reconciliation pushes them back to a shared store). */
+  cooldowns(nowMs: number): Array<{ fingerprint: string; untilMs: number }> {
+    return [...this.#cooldowns]
+      .filter(([, untilMs]) => untilMs > nowMs)
+      .map(([fingerprint, untilMs]) => ({ fingerprint, untilMs }));
+  }
+
   tryAcquireCooldown(fingerprint: string, untilMs: number, nowMs: number): boolean {
     const current = this.#cooldowns.get(fingerprint);
     if (current !== undefined && current > nowMs) return false;
@@ -129,6 +138,16 @@ export class MemoryStateStore implements StateStore {
     return true;
   }
 
+  /** Admissions still inside their window (reconciliation pushes them back to a shared store). */
+  throttleLogs(nowMs: number): Array<{ route: string; id: string; atMs: number; windowMs: number }> {
+    return [...this.#throttle].flatMap(([route, log]) => {
+      const windowMs = this.#windows.get(route) ?? 0;
+      return log
+        .filter((admitted) => admitted.atMs > nowMs - windowMs)
+        .map((admitted) => ({ route, ...admitted, windowMs }));
+    });
+  }
+
   throttleWindow(route: string, nowMs: number, windowMs: number): number[] {
     return this.#prunedLog(route, nowMs, windowMs).map((admitted) => admitted.atMs);
   }
@@ -148,6 +167,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   #prunedLog(route: string, nowMs: number, windowMs: number): Array<{ id: string; atMs: number }> {
+    this.#windows.set(route, windowMs);
     const log = this.#throttle.get(route);
     if (!log) return [];
     const horizon = nowMs - windowMs;

@@ -1,0 +1,179 @@
+// Redis outage: a redis-server child process is killed mid-run; the store keeps answering from local
+// state (degraded, warned once), and when the server is back on the same port it reconciles.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FallbackStore } from "../src/state/fallback-store.ts";
+import { openStateStore } from "../src/state/open.ts";
+import { redisReachable, requireRedis } from "./state-redis-support.ts";
+
+await requireRedis();
+
+/** A free TCP port: redis-server cannot be started on port 0, so ask the OS for one first. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** Start redis-server with an append-only file in `dir`, so a restart keeps the data. */
+async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"].concat([
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "always",
+      "--dir",
+      dir,
+    ]),
+    { stdio: "ignore" },
+  );
+  await until(() => redisReachable(`redis://127.0.0.1:${port}/0`), `redis-server on ${port}`);
+  return child;
+}
+
+async function stopRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** Poll a condition (real time: waits for processes and reconnects, asserts nothing about speed). */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe("FallbackStore across a Redis outage", () => {
+  let dir: string;
+  let port: number;
+  let server: ChildProcess | undefined;
+  let store: FallbackStore | undefined;
+  let warnings: Array<{ level: number; msg: string }>;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "alertpipe-redis-"));
+    port = await freePort();
+    server = await startRedis(port, dir);
+    warnings = [];
+  });
+  afterEach(async () => {
+    await store?.close();
+    if (server) await stopRedis(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps answering while Redis is down and reconciles when it returns", async () => {
+    const logger = pino(
+      { level: "warn" },
+      { write: (line: string) => warnings.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    const url = `redis://127.0.0.1:${port}/0`;
+    store = (await openStateStore(url, { logger, instanceId: "inst-1" })) as FallbackStore;
+    expect(store.status().degraded).toBe(false);
+
+    // Healthy: a cooldown, an admission, and an alert claimed for delivery (in flight at the outage).
+    expect(await store.tryAcquireCooldown("memory_usage|host1", 1_800_000, 0)).toBe(true);
+    expect(await store.throttleAdmit("slack", 0, 60_000, 3, "m0")).toBe(true);
+    const inFlight = await store.enqueue("slack", { text: "in flight" }, 0);
+    expect((await store.claim("slack", "inst-1", 60_000, 1, 0)).map((entry) => entry.id)).toEqual([inFlight]);
+
+    // Kill Redis while a steady stream of operations runs; none of them may fail.
+    let running = true;
+    let operations = 0;
+    const active = store;
+    const load = (async () => {
+      for (let t = 1; running; t++) {
+        await active.getCooldown("memory_usage|host1", t);
+        await active.throttleWindow("slack", t, 60_000);
+        operations++;
+        await sleep(5);
+      }
+    })();
+    await sleep(50);
+    if (server) await stopRedis(server);
+    await until(() => active.status().degraded, "degraded mode");
+    running = false;
+    await load;
+    expect(operations).toBeGreaterThan(0);
+
+    // Degraded: this instance still honours its own cooldown and window, and keeps alerting.
+    expect(store.status()).toMatchObject({ backend: "redis", degraded: true });
+    expect(await store.tryAcquireCooldown("memory_usage|host1", 1_800_000, 1000)).toBe(false);
+    expect(await store.tryAcquireCooldown("disk_usage|/", 901_000, 1000)).toBe(true);
+    expect(await store.throttleAdmit("slack", 1000, 60_000, 3, "m1")).toBe(true);
+    expect(await store.throttleAdmit("slack", 1000, 60_000, 3, "m2")).toBe(true);
+    expect(await store.throttleAdmit("slack", 1000, 60_000, 3, "m3")).toBe(false);
+    await store.ack(inFlight);
+    const queued = await store.enqueue("slack", { text: "during outage" }, 1000);
+    await store.set("escalation", "disk_usage|/", { firstNoticeMs: 1000 });
+    expect((await store.pending("slack")).map((entry) => entry.payload)).toEqual([{ text: "during outage" }]);
+    expect(warnings.filter((line) => line.msg.includes("unreachable"))).toHaveLength(1);
+
+    // Redis returns on the same port (with its data): the store reconciles and leaves degraded mode.
+    server = await startRedis(port, dir);
+    await until(() => !active.status().degraded, "reconciliation");
+    expect(store.status()).toMatchObject({ degraded: false, reconciliations: 1 });
+
+    // A second instance now sees everything the first did during the outage.
+    const other = await openStateStore(url, { logger, instanceId: "inst-2" });
+    try {
+      expect(await other.tryAcquireCooldown("disk_usage|/", 2_000_000, 2000)).toBe(false);
+      expect(await other.getCooldown("memory_usage|host1", 2000)).toBe(1_800_000);
+      expect(await other.throttleWindow("slack", 2000, 60_000)).toEqual([0, 1000, 1000]);
+      expect(await other.get("escalation", "disk_usage|/", 2000)).toEqual({ firstNoticeMs: 1000 });
+      // The acked in-flight alert is gone; the alert queued locally is now shared, exactly once.
+      const pending = await other.pending("slack");
+      expect(pending.map((entry) => entry.payload)).toEqual([{ text: "during outage" }]);
+      expect(pending[0]?.id).not.toBe(queued);
+      expect((await store.pending("slack")).map((entry) => entry.payload)).toEqual([
+        { text: "during outage" },
+      ]);
+      await store.reconcile();
+      expect((await other.pending("slack")).length).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("starts degraded when Redis is unreachable and reconciles once it appears", async () => {
+    if (server) await stopRedis(server);
+    server = undefined;
+    const logger = pino({ level: "silent" });
+    store = (await openStateStore(`redis://127.0.0.1:${port}/0`, { logger })) as FallbackStore;
+    expect(store.status().degraded).toBe(true);
+    const id = await store.enqueue("sentry", { event: "boom" }, 5);
+    expect(id.startsWith("local:")).toBe(true);
+    server = await startRedis(port, dir);
+    const active = store;
+    await until(() => !active.status().degraded, "reconciliation");
+    const check = new Redis(`redis://127.0.0.1:${port}/0`);
+    try {
+      expect(await check.hget("alertpipe:meta", "schema_version")).toBe("1");
+    } finally {
+      check.disconnect();
+    }
+    expect((await store.pending("sentry")).map((entry) => [entry.payload, entry.enqueuedAtMs])).toEqual([
+      [{ event: "boom" }, 5],
+    ]);
+  });
+});
