@@ -4,6 +4,7 @@ import { consoleExporterFactory } from "../exporters/console.ts";
 import { slackExporterFactory } from "../exporters/slack.ts";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
+import { scrubProcessorFactory } from "../processors/scrub.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
 import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
@@ -20,6 +21,7 @@ export const builtinFactories: readonly ComponentFactory[] = [
   inprocReceiverFactory,
   otlpReceiverFactory,
   spanMetricsProcessorFactory,
+  scrubProcessorFactory,
   thresholdFactory,
   spikeFactory,
   cooldownFactory,

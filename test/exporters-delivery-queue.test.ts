@@ -13,8 +13,8 @@ import { withDeliveryQueue } from "../src/delivery/queued-exporter.ts";
 import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
 import { backoffDelay } from "../src/delivery/timing.ts";
 import type { Item } from "../src/signal.ts";
-import { alert } from "./support/alerts.ts";
 import { captureLogger } from "./support/capture-logger.ts";
+import { alert } from "./support/notice-fixtures.ts";
 import { driveVirtualTime } from "./support/virtual-time.ts";
 
 function scriptedDestination(key: string, script: Array<"ok" | "fail" | "perm">) {

@@ -3,10 +3,10 @@
 import { VirtualTimeScheduler } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type SlackExporter, slackExporterFactory } from "../exporters/slack.ts";
-import { alert } from "./support/alerts.ts";
 import { captureLogger } from "./support/capture-logger.ts";
 import { testContext } from "./support/context.ts";
 import { type FakeSlack, replies, SECRET_PATH, startFakeSlack } from "./support/fake-slack.ts";
+import { alert } from "./support/notice-fixtures.ts";
 import { driveVirtualTime } from "./support/virtual-time.ts";
 
 const BURST = 3;

@@ -4,9 +4,9 @@ import { renderAlert, renderDigest } from "../exporters/slack-blocks.ts";
 import { COLOURS } from "../exporters/slack-format.ts";
 import type { Exporter } from "../src/component.ts";
 import type { Alert } from "../src/signal.ts";
-import { alert, digest, spikeAlert, T0 } from "./support/alerts.ts";
 import { testContext } from "./support/context.ts";
 import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
+import { alert, digest, spikeAlert, T0 } from "./support/notice-fixtures.ts";
 import { blockText, expectWithinSlackLimits } from "./support/slack-limits.ts";
 
 type Obj = Record<string, unknown>;
