@@ -46,6 +46,17 @@ export interface Exporter {
   /** Drain or persist what is pending. */
   shutdown(): Promise<void>;
   status?(): ComponentStatus;
+  /** Send one test message now, bypassing throttle and queue, and say how it went (`alertpipe test-alert`). */
+  probe?(): Promise<ProbeResult[]>;
+}
+
+export interface ProbeResult {
+  /** Redacted destination, e.g. "https://hooks.slack.com/***". */
+  readonly destination: string;
+  readonly ok: boolean;
+  /** HTTP status or the service's own code. */
+  readonly status?: number | string;
+  readonly reason?: string;
 }
 
 export interface ComponentByKind {
