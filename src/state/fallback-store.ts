@@ -4,6 +4,7 @@
 // so an outage does not make the instance forget what it already did.
 import type { Logger } from "pino";
 import { MemoryStateStore } from "./memory-store.ts";
+import { applyRemoteOp, OutageJournal, type RemoteOp } from "./outage-journal.ts";
 import type { RedisStateStore } from "./redis-store.ts";
 import type {
   DeadLetter,
@@ -16,14 +17,6 @@ import type {
 } from "./store.ts";
 
 const LOCAL_ID_PREFIX = "local:";
-/** How long reconciliation holds a local entry while moving it to Redis. */
-const RECONCILE_LEASE_MS = 60_000;
-
-type RemoteOp =
-  | { kind: "ack" }
-  | { kind: "fail"; reason: string; nowMs: number }
-  | { kind: "release"; owner: string };
-
 const CONNECTION_ERROR =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection is closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect/i;
 
@@ -40,20 +33,15 @@ export class FallbackStore implements StateStore {
   #reconciling: Promise<void> | undefined;
   #closed = false;
   #lastNowMs = 0;
-  // Journals of what was done locally while degraded, pushed on reconnect.
-  readonly #dirtyKv = new Map<string, { namespace: string; key: string }>();
-  readonly #dirtyCooldowns = new Map<string, number>();
-  readonly #dirtyAdmissions = new Map<
-    string,
-    { route: string; id: string; atMs: number; windowMs: number }
-  >();
-  readonly #remoteOps = new Map<string, RemoteOp>();
+  /** What was done locally while degraded, pushed back on reconnect. */
+  readonly #journal: OutageJournal;
 
   constructor(remote: RedisStateStore, options: { logger: Logger; instanceId: string }) {
     this.remote = remote;
     this.#logger = options.logger;
     this.#instanceId = options.instanceId;
     this.#local = new MemoryStateStore({ instanceId: options.instanceId, idPrefix: LOCAL_ID_PREFIX });
+    this.#journal = new OutageJournal(this.#local, options.instanceId);
     remote.redis.on("error", (error: Error) => {
       this.#lastError = errorText(error);
     });
@@ -130,7 +118,7 @@ export class FallbackStore implements StateStore {
   }
 
   #markKv(namespace: string, key: string): void {
-    this.#dirtyKv.set(JSON.stringify([namespace, key]), { namespace, key });
+    this.#journal.keyValue(namespace, key);
   }
 
   list(namespace: string, nowMs: number): Promise<KeyValueEntry[]> {
@@ -151,7 +139,7 @@ export class FallbackStore implements StateStore {
       },
       () => {
         const acquired = this.#local.tryAcquireCooldown(fingerprint, untilMs, nowMs);
-        if (acquired) this.#dirtyCooldowns.set(fingerprint, untilMs);
+        if (acquired) this.#journal.cooldown(fingerprint, untilMs);
         return acquired;
       },
     );
@@ -167,7 +155,7 @@ export class FallbackStore implements StateStore {
 
   clearCooldown(fingerprint: string): Promise<void> {
     this.#local.clearCooldown(fingerprint);
-    this.#dirtyCooldowns.delete(fingerprint);
+    this.#journal.clearCooldown(fingerprint);
     // A clear made while degraded is not pushed: the shared deadline expires by itself.
     return this.#route(
       undefined,
@@ -186,8 +174,7 @@ export class FallbackStore implements StateStore {
       },
       () => {
         const admitted = this.#local.throttleAdmit(route, nowMs, windowMs, max, id);
-        if (admitted)
-          this.#dirtyAdmissions.set(JSON.stringify([route, id]), { route, id, atMs: nowMs, windowMs });
+        if (admitted) this.#journal.admission(route, id, nowMs, windowMs);
         return admitted;
       },
     );
@@ -260,7 +247,7 @@ export class FallbackStore implements StateStore {
       op.kind === "fail" ? op.nowMs : undefined,
       () => applyRemoteOp(this.remote, id, op),
       () => {
-        this.#remoteOps.set(id, op);
+        this.#journal.remoteOp(id, op);
       },
     );
   }
@@ -304,8 +291,8 @@ export class FallbackStore implements StateStore {
     try {
       await this.remote.init();
       // Repeat until a pass ends with nothing new journaled; the flip below is synchronous after it.
-      do await this.#pushLocal();
-      while (this.#hasLocalWork());
+      do await this.#journal.push(this.remote, this.#lastNowMs);
+      while (this.#journal.hasWork());
       this.#degraded = false;
       this.#degradedSinceMs = undefined;
       this.#reconciliations++;
@@ -316,83 +303,6 @@ export class FallbackStore implements StateStore {
         { err: this.#lastError },
         "redis state reconciliation failed; staying on local state",
       );
-    }
-  }
-
-  #hasLocalWork(): boolean {
-    return (
-      this.#dirtyKv.size > 0 ||
-      this.#dirtyCooldowns.size > 0 ||
-      this.#dirtyAdmissions.size > 0 ||
-      this.#remoteOps.size > 0 ||
-      this.#local.deadLetters().length > 0 ||
-      this.#local
-        .listDestinations()
-        .some((destination) => this.#local.pending(destination).some((entry) => entry.owner === undefined))
-    );
-  }
-
-  async #pushLocal(): Promise<void> {
-    const nowMs = this.#lastNowMs;
-    for (const [id, op] of [...this.#remoteOps]) {
-      await applyRemoteOp(this.remote, id, op);
-      if (this.#remoteOps.get(id) === op) this.#remoteOps.delete(id);
-    }
-    const dead = this.#local.takeDeadLetters();
-    try {
-      for (let i = 0; i < dead.length; i++) {
-        const letter = dead[i] as DeadLetter;
-        await this.remote.importDeadLetter(`${this.#instanceId}:dead:${letter.id}`, letter);
-      }
-    } catch (error) {
-      this.#local.restoreDeadLetters(dead);
-      throw error;
-    }
-    const owner = `${this.#instanceId}:reconcile`;
-    for (const destination of this.#local.listDestinations()) {
-      for (const pending of this.#local.pending(destination)) {
-        // Entries claimed for delivery stay local until acked or released.
-        const entry = this.#local.reserve(pending.id, owner, RECONCILE_LEASE_MS, nowMs);
-        if (!entry) continue;
-        try {
-          await this.remote.importEntry(
-            `${this.#instanceId}:${entry.id}`,
-            destination,
-            entry.payload,
-            entry.enqueuedAtMs,
-          );
-        } catch (error) {
-          this.#local.release(entry.id, owner);
-          throw error;
-        }
-        this.#local.ack(entry.id);
-      }
-    }
-    for (const [mark, { namespace, key }] of [...this.#dirtyKv]) {
-      this.#dirtyKv.delete(mark);
-      const entry = this.#local.rawEntry(namespace, key, nowMs);
-      try {
-        await (entry ? this.remote.setEntry(namespace, entry) : this.remote.delete(namespace, key));
-      } catch (error) {
-        this.#dirtyKv.set(mark, { namespace, key });
-        throw error;
-      }
-    }
-    // Every cooldown and admission this instance knows is pushed (idempotently), not only those made
-    // while degraded: a Redis that restarted empty gets them back.
-    for (const { fingerprint, untilMs } of this.#local.cooldowns(nowMs)) {
-      await this.remote.raiseCooldown(fingerprint, untilMs, nowMs);
-      if (this.#dirtyCooldowns.get(fingerprint) === untilMs) this.#dirtyCooldowns.delete(fingerprint);
-    }
-    for (const [fingerprint, untilMs] of [...this.#dirtyCooldowns]) {
-      if (untilMs <= nowMs) this.#dirtyCooldowns.delete(fingerprint);
-    }
-    for (const admission of this.#local.throttleLogs(nowMs)) {
-      await this.remote.importAdmission(admission.route, admission.id, admission.atMs, admission.windowMs);
-      this.#dirtyAdmissions.delete(JSON.stringify([admission.route, admission.id]));
-    }
-    for (const [mark, admission] of [...this.#dirtyAdmissions]) {
-      if (admission.atMs <= nowMs - admission.windowMs) this.#dirtyAdmissions.delete(mark);
     }
   }
 
@@ -442,10 +352,4 @@ function applyOp(store: MemoryStateStore, id: string, op: RemoteOp): void {
   if (op.kind === "ack") store.ack(id);
   else if (op.kind === "fail") store.fail(id, op.reason, op.nowMs);
   else store.release(id, op.owner);
-}
-
-function applyRemoteOp(store: RedisStateStore, id: string, op: RemoteOp): Promise<void> {
-  if (op.kind === "ack") return store.ack(id);
-  if (op.kind === "fail") return store.fail(id, op.reason, op.nowMs);
-  return store.release(id, op.owner);
 }
