@@ -3,12 +3,12 @@
 import { readFileSync } from "node:fs";
 import { Subject } from "rxjs";
 import { parse } from "yaml";
-import { cooldownFactory } from "../../processors/cooldown.ts";
-import { escalationFactory } from "../../processors/escalation.ts";
+import { type CooldownProcessor, cooldownFactory } from "../../processors/cooldown.ts";
+import { type EscalationProcessor, escalationFactory } from "../../processors/escalation.ts";
 import type { RuleProcessor } from "../../processors/rules/rule-engine.ts";
 import { spikeFactory } from "../../processors/spike.ts";
 import { thresholdFactory } from "../../processors/threshold.ts";
-import { throttleFactory } from "../../processors/throttle.ts";
+import { type ThrottleProcessor, throttleFactory } from "../../processors/throttle.ts";
 import type { ComponentFactory, Processor } from "../../src/component.ts";
 import type { Alert, Item } from "../../src/signal.ts";
 import { testContext } from "./context.ts";
@@ -48,9 +48,9 @@ export async function buildSeedProcessors(clock: VirtualClock, env: Record<strin
     .map(([, p]) => p as RuleProcessor);
   return {
     rules,
-    cooldown: built.get("cooldown") as Processor,
-    escalation: built.get("escalation") as Processor,
-    throttle: built.get("throttle") as Processor,
+    cooldown: built.get("cooldown") as CooldownProcessor,
+    escalation: built.get("escalation") as EscalationProcessor,
+    throttle: built.get("throttle") as ThrottleProcessor,
   };
 }
 
