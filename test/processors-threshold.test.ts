@@ -1,6 +1,8 @@
+import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
+import { testContext } from "./support/context.ts";
 import { build } from "./support/processors.ts";
 import { gauge, harness, MIN, SEC, VirtualClock } from "./support/virtual-clock.ts";
 
@@ -147,6 +149,28 @@ describe("threshold: gauges with last", () => {
       ["firing", 0],
       ["resolved", 8 * MIN],
     ]);
+  });
+});
+
+describe("threshold: streaming (marble test)", () => {
+  it("emits the alert in the same frame as the breaching point, not at the next tick", () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const config = thresholdFactory.configSchema.parse(memoryRule);
+    const rule = thresholdFactory.create(
+      config,
+      testContext({ id: "threshold/memory_usage", scheduler }),
+    ) as RuleProcessor;
+    const ok = gauge("system.memory.utilization", 0.5, { "system.memory.state": "used" });
+    const high = gauge("system.memory.utilization", 0.93, { "system.memory.state": "used" });
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot("a 10s b", { a: ok, b: high });
+      const fired = expect.objectContaining({ status: "firing", at: 10_001, startsAt: 10_001 });
+      expectObservable(source.pipe(rule.operator), "^ 20s !").toBe("a 10s (bf)", {
+        a: ok,
+        b: high,
+        f: fired,
+      });
+    });
   });
 });
 
