@@ -14,6 +14,7 @@ const arrival = fc.record({
   fingerprint: fc.integer({ min: 0, max: 6 }),
   status: fc.constantFrom<Alert["status"]>("firing", "resolved", "escalated"),
 });
+type Arrival = typeof arrival extends fc.Arbitrary<infer T> ? T : never;
 const settings = fc.record({
   windowSeconds: fc.integer({ min: 1, max: 600 }),
   max: fc.integer({ min: 1, max: 5 }),
@@ -22,7 +23,7 @@ const settings = fc.record({
 
 function run(
   s: { windowSeconds: number; max: number; maxDigest: number },
-  arrivals: (typeof arrival)["__type"][],
+  arrivals: Arrival[],
 ) {
   const clock = new VirtualClock();
   const { logger } = testContext();
