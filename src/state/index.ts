@@ -13,5 +13,6 @@ export {
   stateSpecSchema,
 } from "./open.ts";
 export { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
-export { SqliteStateStore } from "./sqlite-store.ts";
+// Type only: importing the class loads node:sqlite (openStateStore loads it on demand).
+export type { SqliteStateStore, SqliteStateStoreOptions } from "./sqlite-store.ts";
 export * from "./store.ts";

@@ -8,7 +8,6 @@ import { z } from "zod";
 import { FallbackStore } from "./fallback-store.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
-import { SqliteStateStore } from "./sqlite-store.ts";
 import type { StateStore } from "./store.ts";
 
 /** Default of `alertpipe run` (relative to the working directory). */
@@ -33,8 +32,7 @@ export function parseStateSpec(spec: string): ParsedStateSpec | undefined {
   }
   if (/^rediss?:\/\//.test(trimmed)) {
     try {
-      new URL(trimmed);
-      return { backend: "redis", url: trimmed };
+      return new URL(trimmed).hostname === "" ? undefined : { backend: "redis", url: trimmed };
     } catch {
       return undefined;
     }
@@ -55,7 +53,9 @@ export function resolveStateSpec(
 /** A spec safe to show: redis credentials removed. */
 export function describeStateSpec(spec: string): string {
   const parsed = parseStateSpec(spec);
-  return parsed?.backend === "redis" ? redactRedisUrl(parsed.url) : spec;
+  if (parsed?.backend === "redis") return redactRedisUrl(parsed.url);
+  // Unparseable specs may still carry user:password@ — mask it.
+  return spec.replace(/[^:/@\s]*:[^@\s]*@/g, "***@");
 }
 
 export interface OpenStateStoreOptions {
@@ -84,6 +84,8 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
         parsed.path === ":memory:" || isAbsolute(parsed.path)
           ? parsed.path
           : resolve(options.baseDir ?? process.cwd(), parsed.path);
+      // Loaded on demand: node:sqlite prints an ExperimentalWarning on import in Node 22.
+      const { SqliteStateStore } = await import("./sqlite-store.ts");
       const store = new SqliteStateStore({ path, instanceId });
       if (store.migratedFrom >= 0 && store.migratedFrom < store.status().schema_version) {
         options.logger.info({ path, from: store.migratedFrom }, "state file migrated to the current schema");

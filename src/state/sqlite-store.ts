@@ -171,19 +171,19 @@ export class SqliteStateStore implements StateStore {
   renew(id: string, owner: string, leaseMs: number, nowMs: number): boolean {
     const result = this.#q("UPDATE outbox SET lease_until = ? WHERE id = ? AND owner = ?").run(
       nowMs + leaseMs,
-      Number(id),
+      rowId(id),
       owner,
     );
     return Number(result.changes) === 1;
   }
 
   ack(id: string): void {
-    this.#q("DELETE FROM outbox WHERE id = ?").run(Number(id));
+    this.#q("DELETE FROM outbox WHERE id = ?").run(rowId(id));
   }
 
   fail(id: string, reason: string, nowMs: number): void {
     this.#tx(() => {
-      const row = this.#q("SELECT * FROM outbox WHERE id = ?").get(Number(id));
+      const row = this.#q("SELECT * FROM outbox WHERE id = ?").get(rowId(id));
       if (!row) return;
       this.#q(
         `INSERT OR REPLACE INTO dead_letters (id, destination, payload, reason, enqueued_at, failed_at, attempts)
@@ -197,13 +197,13 @@ export class SqliteStateStore implements StateStore {
         nowMs,
         row.attempts ?? 0,
       );
-      this.#q("DELETE FROM outbox WHERE id = ?").run(Number(id));
+      this.#q("DELETE FROM outbox WHERE id = ?").run(rowId(id));
     });
   }
 
   release(id: string, owner: string): void {
     this.#q("UPDATE outbox SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?").run(
-      Number(id),
+      rowId(id),
       owner,
     );
   }
@@ -253,6 +253,11 @@ export class SqliteStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** Outbox ids are rowids; anything else (e.g. another backend's id) matches no row. */
+function rowId(id: string): number {
+  return /^\d+$/.test(id) ? Number(id) : -1;
 }
 
 function toOutboxEntry(row: Row): OutboxEntry {
