@@ -176,4 +176,31 @@ describe("FallbackStore across a Redis outage", () => {
       [{ event: "boom" }, 5],
     ]);
   });
+
+  it("gives a Redis that restarted empty back this instance's cooldowns and window", async () => {
+    const logger = pino({ level: "silent" });
+    const url = `redis://127.0.0.1:${port}/0`;
+    store = (await openStateStore(url, { logger })) as FallbackStore;
+    expect(await store.tryAcquireCooldown("system_health|-", 300_000, 0)).toBe(true);
+    expect(await store.throttleAdmit("slack", 0, 60_000, 1, "m0")).toBe(true);
+    if (server) await stopRedis(server);
+    const active = store;
+    await until(async () => {
+      await active.getCooldown("system_health|-", 1);
+      return active.status().degraded;
+    }, "degraded mode");
+    const emptyDir = mkdtempSync(join(tmpdir(), "alertpipe-redis-empty-"));
+    try {
+      server = await startRedis(port, emptyDir);
+      await until(() => !active.status().degraded, "reconciliation");
+      const other = await openStateStore(url, { logger });
+      expect(await other.tryAcquireCooldown("system_health|-", 600_000, 1000)).toBe(false);
+      expect(await other.throttleAdmit("slack", 1000, 60_000, 1, "m1")).toBe(false);
+      await other.close();
+    } finally {
+      if (server) await stopRedis(server);
+      server = undefined;
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
 });
