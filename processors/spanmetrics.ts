@@ -15,6 +15,7 @@ import {
   type SumPoint,
   stableStringify,
 } from "../src/signal.ts";
+import { DerivedHistogramGate } from "./spanmetrics-gate.ts";
 
 export const SPANMETRICS_SCOPE: Scope = { name: "alertpipe/spanmetrics" };
 
@@ -44,12 +45,18 @@ const configSchema = z.strictObject({
        * while it does, its spans derive nothing (no double counting).
        */
       real_histogram_ttl: z.number().positive().finite().default(600),
+      /**
+       * Seconds a newly seen service's derived points are held, waiting for its own histogram (its
+       * first metric export can come a collection interval after its first spans); 0 = never hold.
+       */
+      real_histogram_grace: z.number().nonnegative().finite().default(60),
     })
     .default({
       enabled: true,
       metric: PipelineMetricNames.httpClientDuration,
       buckets: [...LONG_LATENCY_BUCKETS_SECONDS],
       real_histogram_ttl: 600,
+      real_histogram_grace: 60,
     }),
 });
 
@@ -69,19 +76,19 @@ export function isHttpClientSpan(span: SpanSignal): boolean {
 }
 
 export function createSpanMetricsProcessor(config: SpanMetricsConfig, context: ComponentContext): Processor {
-  const scheduler = context.scheduler;
   const bounds = config.http_client_duration.buckets;
-  const ttlMs = config.http_client_duration.real_histogram_ttl * 1000;
-  /** Resource key → scheduler time a real HTTP client histogram was last seen from it. */
-  const realHistogramSeen = new Map<string, number>();
+  const gate = new DerivedHistogramGate({
+    scheduler: context.scheduler,
+    ttlMs: config.http_client_duration.real_histogram_ttl * 1000,
+    graceMs: config.http_client_duration.real_histogram_grace * 1000,
+    maxPending: 10_000,
+  });
   let dbFailures = 0;
-  let histograms = 0;
-  let suppressed = 0;
 
   function derive(item: Item): Item[] {
     if (item.kind === "metric") {
       if (item.name === config.http_client_duration.metric && item.scope.name !== SPANMETRICS_SCOPE.name) {
-        realHistogramSeen.set(stableStringify(item.resource), scheduler.now());
+        gate.observeReal(stableStringify(item.resource));
       }
       return [];
     }
@@ -92,36 +99,48 @@ export function createSpanMetricsProcessor(config: SpanMetricsConfig, context: C
       dbFailures++;
     }
     if (config.http_client_duration.enabled && isHttpClientSpan(item)) {
-      const seen = realHistogramSeen.get(stableStringify(item.resource));
-      if (seen !== undefined && scheduler.now() - seen <= ttlMs) {
-        suppressed++;
-      } else {
-        out.push(httpDurationPoint(item, config.http_client_duration.metric, bounds));
-        histograms++;
-      }
+      const point = gate.offer(
+        stableStringify(item.resource),
+        httpDurationPoint(item, config.http_client_duration.metric, bounds),
+      );
+      if (point) out.push(point);
     }
     return out;
   }
 
   const operator: OperatorFunction<Item, Item> = (source) =>
-    new Observable<Item>((subscriber) =>
-      source.subscribe({
+    new Observable<Item>((subscriber) => {
+      // Points released after their grace period go to whoever is subscribed now.
+      const sink = (p: Item) => subscriber.next(p);
+      gate.setSink(sink);
+      const inner = source.subscribe({
         next(item) {
           subscriber.next(item);
           for (const derived of derive(item)) subscriber.next(derived);
         },
         error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    );
+        complete: () => {
+          gate.flush();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        inner.unsubscribe();
+        gate.setSink(undefined);
+      };
+    });
 
   return {
     operator,
+    async shutdown() {
+      gate.flush();
+    },
     status: () => ({
       db_failures_derived: dbFailures,
-      http_histograms_derived: histograms,
-      http_histograms_suppressed: suppressed,
-      services_exporting_histograms: realHistogramSeen.size,
+      http_histograms_derived: gate.derived,
+      http_histograms_suppressed: gate.suppressed,
+      http_histograms_held: gate.held,
+      services_exporting_histograms: gate.servicesExporting,
     }),
   };
 }

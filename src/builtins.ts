@@ -1,6 +1,7 @@
 // Built-in component factories. Wiring happens only in pipeline.yaml's service.pipelines;
 // this list just makes each type available by name.
 import { consoleExporterFactory } from "../exporters/console.ts";
+import { fileExporterFactory } from "../exporters/file.ts";
 import { slackExporterFactory } from "../exporters/slack.ts";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
@@ -16,6 +17,7 @@ import { otlpReceiverFactory } from "./receivers/otlp/index.ts";
 
 export const builtinFactories: readonly ComponentFactory[] = [
   consoleExporterFactory,
+  fileExporterFactory,
   slackExporterFactory,
   hostMetricsReceiverFactory,
   inprocReceiverFactory,

@@ -122,7 +122,9 @@ describe("spanmetrics processor", () => {
   it("stays quiet while the service exports its own histogram, and resumes after the TTL", async () => {
     const scheduler = new VirtualTimeScheduler();
     const processor = await spanMetricsProcessorFactory.create(
-      spanMetricsProcessorFactory.configSchema.parse({ http_client_duration: { real_histogram_ttl: 60 } }),
+      spanMetricsProcessorFactory.configSchema.parse({
+        http_client_duration: { real_histogram_ttl: 60, real_histogram_grace: 0 },
+      }),
       testContext({ scheduler }),
     );
     const seen: Item[] = [];
@@ -144,6 +146,52 @@ describe("spanmetrics processor", () => {
     scheduler.flush();
     expect(derivedCount()).toBe(3); // no real histogram for longer than the TTL
     expect(processor.status?.()).toMatchObject({ http_histograms_derived: 3, http_histograms_suppressed: 1 });
+  });
+
+  it("holds a new service's derived points for the grace period and drops them if its histogram arrives", async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const processor = await spanMetricsProcessorFactory.create(
+      spanMetricsProcessorFactory.configSchema.parse({ http_client_duration: { real_histogram_grace: 60 } }),
+      testContext({ scheduler }),
+    );
+    const seen: Item[] = [];
+    const input = new Subject<Item>();
+    input.pipe(processor.operator).subscribe((i) => seen.push(i));
+    const derivedCount = () =>
+      seen.filter((i) => i.kind === "metric" && i.scope === SPANMETRICS_SCOPE).length;
+    const other = { "service.name": "no-metrics" };
+
+    // Service A: spans first, its own histogram 30 s later (its first export) — nothing derived.
+    input.next(span({ attributes: { "http.method": "GET" } }));
+    // Service B: spans only — derived once the grace period shows it exports no histogram.
+    input.next(span({ resource: other, attributes: { "http.method": "GET" } }));
+    expect(derivedCount()).toBe(0);
+    scheduler.schedule(() => input.next(realHistogram(30_000)), 30_000);
+    scheduler.maxFrames = 59_000;
+    scheduler.flush();
+    expect(derivedCount()).toBe(0);
+    expect(processor.status?.()).toMatchObject({ http_histograms_held: 1, http_histograms_suppressed: 1 });
+
+    scheduler.maxFrames = 61_000;
+    scheduler.flush();
+    expect(derivedCount()).toBe(1);
+    const released = seen.find((i) => i.kind === "metric" && i.scope === SPANMETRICS_SCOPE) as HistogramPoint;
+    expect(released.resource).toEqual(other);
+
+    // After the grace period B's spans derive at once; A stays quiet.
+    scheduler.schedule(() => {
+      input.next(span({ resource: other, attributes: { "http.method": "GET" } }));
+      input.next(span({ attributes: { "http.method": "GET" } }));
+    }, 0);
+    scheduler.maxFrames = 62_000;
+    scheduler.flush();
+    expect(derivedCount()).toBe(2);
+
+    // Shutdown releases whatever is still held.
+    input.next(span({ resource: { "service.name": "new" }, attributes: { "http.method": "GET" } }));
+    expect(derivedCount()).toBe(2);
+    await processor.shutdown?.();
+    expect(derivedCount()).toBe(3);
   });
 
   it("rejects unsorted buckets", () => {

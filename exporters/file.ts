@@ -1,0 +1,53 @@
+// File exporter: every item it accepts appended as one JSON line, for debugging pipelines, audits and
+// end-to-end tests (what did the rules see, what did they send).
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { defineFactory, type Exporter } from "../src/component.ts";
+import type { Item } from "../src/signal.ts";
+
+const ITEM_KINDS = ["metric", "span", "alert", "digest", "error"] as const;
+
+const configSchema = z.strictObject({
+  /** File to append to, relative to the pipeline.yaml's directory; created with its directories. */
+  path: z.string({ error: "expected a file path" }).min(1, "expected a file path"),
+  /** Item kinds written (default: all). */
+  kinds: z
+    .array(z.enum(ITEM_KINDS))
+    .min(1)
+    .default([...ITEM_KINDS]),
+});
+
+export const fileExporterFactory = defineFactory({
+  kind: "exporter",
+  type: "file",
+  configSchema,
+  create(config, context): Exporter {
+    const path = resolve(context.configDir, config.path);
+    mkdirSync(dirname(path), { recursive: true });
+    // Appends with a synchronous fd: each batch lands whole and in order, even at process exit.
+    let fd: number | undefined = openSync(path, "a");
+    let written = 0;
+    let failures = 0;
+    return {
+      configured: true,
+      accepts: new Set<Item["kind"]>(config.kinds),
+      async export(batch) {
+        if (fd === undefined) throw new Error(`file exporter ${context.id} is shut down`);
+        const text = batch.map((item) => `${JSON.stringify(item)}\n`).join("");
+        try {
+          writeSync(fd, text);
+          written += batch.length;
+        } catch (err) {
+          failures++;
+          throw err;
+        }
+      },
+      async shutdown() {
+        if (fd !== undefined) closeSync(fd);
+        fd = undefined;
+      },
+      status: () => ({ path, written, failures }),
+    };
+  },
+});
