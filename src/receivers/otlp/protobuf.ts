@@ -13,9 +13,12 @@ const MetricsResponse = type("ExportMetricsServiceResponse");
 const TracesResponse = type("ExportTraceServiceResponse");
 const RpcStatus = type("RpcStatus");
 
-/** 64-bit ints as decimal strings, bytes as base64, enums as numbers, absent fields left out. */
+/**
+ * 64-bit ints as numbers (without long.js protobufjs decodes them to doubles anyway, so strings
+ * would add work, not precision), bytes as base64, enums as numbers, absent fields left out.
+ */
 const TO_OBJECT: protobuf.IConversionOptions = {
-  longs: String,
+  longs: Number,
   bytes: String,
   enums: Number,
   defaults: false,
