@@ -1,0 +1,199 @@
+// End to end: `node --conditions=source --import alertpipe/register scraper.js`, a scraper with no
+// alertpipe code, failing an HTTP fetch, a fetch to a closed port and a PostgreSQL query.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Alert, HistogramPoint, Item, MetricPoint, SpanSignal, SumPoint } from "../src/signal.ts";
+
+const repo = resolve(import.meta.dirname, "..");
+const fixture = join(repo, "test/fixtures/scraper");
+const nodeBin = join(repo, "node_modules/.bin/node");
+const pgUser = process.env.PGUSER ?? "postgres";
+
+async function postgresReachable(): Promise<string | undefined> {
+  const client = new pg.Client({ host: "127.0.0.1", port: 5432, user: pgUser, database: "test" });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((done) =>
+    server.listen(0, "127.0.0.1", () => done((server.address() as AddressInfo).port)),
+  );
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  items: Item[];
+}
+
+function runScraper(env: Record<string, string>, signalsFile: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      nodeBin,
+      ["--conditions=source", "--import", "alertpipe/register", join(fixture, "scraper.js")],
+      {
+        cwd: repo,
+        env: { ...process.env, ...env, SIGNALS_FILE: signalsFile },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 25_000);
+    child.on("error", fail);
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      const text = (() => {
+        try {
+          return readFileSync(signalsFile, "utf8");
+        } catch {
+          return "";
+        }
+      })();
+      const items = text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Item);
+      done({ code, stdout, stderr, items });
+    });
+  });
+}
+
+const pgProblem = await postgresReachable();
+if (pgProblem && process.env.CI === "true") {
+  throw new Error(
+    `PostgreSQL at 127.0.0.1:5432 (user ${pgUser}, database test) is unreachable: ${pgProblem}`,
+  );
+}
+
+describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper process", () => {
+  const dir = mkdtempSync(join(tmpdir(), "alertpipe-register-"));
+  const failing = createServer((_req, res) => {
+    res.writeHead(500, { "content-type": "text/plain" });
+    res.end("upstream broke");
+  });
+  const slackBodies: string[] = [];
+  const slack = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      slackBodies.push(body);
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+    });
+  });
+  let run: Run;
+  let failingPort = 0;
+  let closedPort = 0;
+  let slackPort = 0;
+
+  beforeAll(async () => {
+    failingPort = await listen(failing);
+    slackPort = await listen(slack);
+    const closed = createServer();
+    closedPort = await listen(closed);
+    await new Promise((r) => closed.close(r));
+    run = await runScraper(
+      {
+        ALERTPIPE_CONFIG: join(fixture, "pipeline.yaml"),
+        SCRAPER_TARGET_URL: `http://127.0.0.1:${failingPort}/products.json`,
+        SCRAPER_CLOSED_URL: `http://127.0.0.1:${closedPort}/products.json`,
+        SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/hook`,
+        PGUSER: pgUser,
+      },
+      join(dir, "signals.jsonl"),
+    );
+  }, 30_000);
+
+  afterAll(() => {
+    failing.close();
+    slack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const spans = () => run.items.filter((i): i is SpanSignal => i.kind === "span");
+  const metrics = (name: string) =>
+    run.items.filter((i): i is MetricPoint => i.kind === "metric" && i.name === name);
+
+  it("runs the scraper unchanged and exits on its own", () => {
+    expect(run.stderr).not.toContain("alertpipe: not started");
+    expect(run.stdout).toContain("fetch status 500");
+    expect(run.stdout).toContain("query failed");
+    expect(run.stdout).toContain("scraper done");
+    expect(run.code).toBe(0);
+  });
+
+  it("sees the failed fetches as HTTP client spans", () => {
+    const http = spans().filter(
+      (s) => s.spanKind === "client" && s.attributes["http.request.method"] === "GET",
+    );
+    const to500 = http.find((s) => s.attributes["server.port"] === failingPort);
+    expect(to500).toMatchObject({
+      status: { code: "error" },
+      attributes: { "http.response.status_code": 500 },
+    });
+    const refused = http.find((s) => s.attributes["server.port"] === closedPort);
+    expect(refused?.status.code).toBe("error");
+  });
+
+  it("records http.client.request.duration with buckets past 60 s", () => {
+    const real = metrics("http.client.request.duration").filter(
+      (m): m is HistogramPoint => m.type === "histogram" && m.scope.name !== "alertpipe/spanmetrics",
+    );
+    expect(real.length).toBeGreaterThan(0);
+    expect(real[0]?.unit).toBe("s");
+    expect(real[0]?.bounds).toContain(60);
+    expect(real[0]?.bounds.at(-1)).toBeGreaterThan(60);
+    const failed = real.find((h) => h.attributes["http.response.status_code"] === 500);
+    expect(failed?.count).toBe(1);
+    // The process exports this histogram itself: spanmetrics must not add a second one.
+    expect(
+      metrics("http.client.request.duration").filter((m) => m.scope.name === "alertpipe/spanmetrics"),
+    ).toEqual([]);
+  });
+
+  it("turns the failed query into a failed database span, a pipeline.db.failures delta and an alert", () => {
+    const query = spans().find(
+      (s) => s.scope.name === "@opentelemetry/instrumentation-pg" && s.status.code === "error",
+    );
+    expect(query).toBeDefined();
+    expect(query?.spanKind).toBe("client");
+    expect(query?.events.some((e) => e.name === "exception")).toBe(true);
+    const failures = metrics("pipeline.db.failures") as SumPoint[];
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      type: "sum",
+      value: 1,
+      temporality: "delta",
+      attributes: { "db.system.name": "postgresql", "db.operation.name": "SELECT" },
+    });
+    const alert = run.items.find((i): i is Alert => i.kind === "alert" && i.rule === "database_failures");
+    expect(alert).toMatchObject({ status: "firing", severity: "critical", component: "database" });
+  });
+
+  it("delivers the alert to Slack without its own HTTP call coming back as a signal", () => {
+    expect(slackBodies.length).toBeGreaterThan(0);
+    expect(slackBodies.join("\n")).toContain("database_failures");
+    const own = run.items.filter(
+      (i) => (i.kind === "span" || i.kind === "metric") && i.attributes["server.port"] === slackPort,
+    );
+    expect(own).toEqual([]);
+  });
+});
