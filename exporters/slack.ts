@@ -2,11 +2,10 @@
 // delivery queue (the client's own retries are off; the queue owns rate limits and retries).
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from "@slack/webhook";
 import { z } from "zod";
-import { type ComponentContext, defineFactory, type Exporter } from "../src/component.ts";
+import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
 import { boolish, deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts";
 import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
-import type { ProbeableExporter, ProbeResult } from "../src/delivery/probe.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
 import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
 import { registerSecret } from "../src/secrets.ts";
@@ -93,7 +92,8 @@ function slackOutcome(error: unknown, retryAfter: string | null, url: string): D
   return { ok: false, kind: "transient", reason: stripSecrets(message, [url]) };
 }
 
-export interface SlackExporter extends ProbeableExporter {
+export interface SlackExporter extends Exporter {
+  probe(): Promise<ProbeResult[]>;
   readonly queue: DeliveryQueue<SlackMessage>;
 }
 
@@ -153,9 +153,8 @@ export function createSlackExporter(
         targets.map(async (d): Promise<ProbeResult> => {
           const outcome = await d.send(message, 1);
           return outcome.ok
-            ? { exporter: context.id, destination: d.label, ok: true, status: outcome.status }
+            ? { destination: d.label, ok: true, status: outcome.status }
             : {
-                exporter: context.id,
                 destination: d.label,
                 ok: false,
                 status: outcome.status,

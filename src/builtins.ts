@@ -2,9 +2,11 @@
 // this list just makes each type available by name.
 import { consoleExporterFactory } from "../exporters/console.ts";
 import { fileExporterFactory } from "../exporters/file.ts";
+import { sentryExporterFactory } from "../exporters/sentry.ts";
 import { slackExporterFactory } from "../exporters/slack.ts";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
+import { exceptionsProcessorFactory } from "../processors/exceptions.ts";
 import { scrubProcessorFactory } from "../processors/scrub.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
 import { spikeFactory } from "../processors/spike.ts";
@@ -19,11 +21,13 @@ export const builtinFactories: readonly ComponentFactory[] = [
   consoleExporterFactory,
   fileExporterFactory,
   slackExporterFactory,
+  sentryExporterFactory,
   hostMetricsReceiverFactory,
   inprocReceiverFactory,
   otlpReceiverFactory,
   spanMetricsProcessorFactory,
   scrubProcessorFactory,
+  exceptionsProcessorFactory,
   thresholdFactory,
   spikeFactory,
   cooldownFactory,

@@ -256,7 +256,7 @@ describe("slack delivery queue against a local Slack (virtual time)", () => {
     const r = await rig({ escalation_webhook_url: "" });
     r.slack.behave(() => replies.ok);
     const [ok] = await r.exporter.probe();
-    expect(ok).toMatchObject({ exporter: "slack", ok: true, status: 200 });
+    expect(ok).toMatchObject({ ok: true, status: 200 });
     expect(ok?.destination).toMatch(/\/services\/T\*\*\*$/);
     r.slack.behave(() => replies.noService);
     const [bad] = await r.exporter.probe();

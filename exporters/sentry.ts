@@ -1,0 +1,252 @@
+// Sentry exporter: a dedicated NodeClient (no global init, no OTel setup of its own) sends each
+// ErrorEvent as one Sentry event; the delivery queue retries 5xx/network errors and waits out 429s,
+// and a transport wrapper reports every outcome so status shows sent / failed / rate limited.
+import { randomUUID } from "node:crypto";
+import { defaultStackParser, type Event, makeNodeTransport, NodeClient, Scope } from "@sentry/node";
+import { z } from "zod";
+import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
+import { deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts";
+import type { Outbox } from "../src/delivery/outbox.ts";
+import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
+import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
+import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
+import { schedulerSleep } from "../src/delivery/timing.ts";
+import { defaultScrubber } from "../src/scrub/scrub.ts";
+import { registerSecret } from "../src/secrets.ts";
+import type { Item } from "../src/signal.ts";
+import { toSentryEvent } from "./sentry-event.ts";
+
+export const sentryConfigSchema = z.object({
+  /** SENTRY_DSN; empty means "present but not configured". */
+  dsn: z.string().default(""),
+  /** SENTRY_ENVIRONMENT; defaults to the env var, else "production". */
+  environment: z.string().default(""),
+  release: z.string().default(""),
+  /** Fraction of error events sent (0–1). */
+  sample_rate: z.coerce.number().min(0).max(1).default(1),
+  ...deliveryConfigShape,
+  // Sentry ingests faster than a Slack webhook: its own 429s still pace us when needed.
+  rate_per_second: z.coerce.number().positive().default(10),
+  burst: z.coerce.number().int().min(1).default(20),
+});
+export type SentryConfig = z.output<typeof sentryConfigSchema>;
+
+/** Why a DSN is unusable (never quoting it), or undefined when fine. */
+export function dsnProblem(dsn: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(dsn);
+  } catch {
+    return "is not a valid DSN URL";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an http(s) DSN";
+  if (!url.username) return "has no public key (expected https://<key>@<host>/<project>)";
+  if (!/^\d+$/.test(url.pathname.split("/").filter(Boolean).at(-1) ?? ""))
+    return "has no numeric project id at the end of its path";
+  return undefined;
+}
+
+type NodeTransport = ReturnType<typeof makeNodeTransport>;
+type TransportOptions = Parameters<typeof makeNodeTransport>[0];
+type Envelope = Parameters<NodeTransport["send"]>[0];
+
+export interface SentryCounters {
+  sent: number;
+  failed: number;
+  rate_limited: number;
+  network_errors: number;
+  sampled_out: number;
+}
+
+export interface SentryExporter extends Exporter {
+  probe(): Promise<ProbeResult[]>;
+  readonly queue: DeliveryQueue<Event>;
+}
+
+export function createSentryExporter(
+  config: SentryConfig,
+  context: ComponentContext & { readonly outbox?: Outbox<Event>; readonly random?: () => number },
+): SentryExporter {
+  const dsn = config.dsn.trim();
+  const configured = dsn !== "";
+  registerSecret(dsn);
+  const environment = config.environment || context.env.SENTRY_ENVIRONMENT || "production";
+  const release = config.release || context.env.SENTRY_RELEASE || undefined;
+  const random = context.random ?? Math.random;
+  const counters: SentryCounters = { sent: 0, failed: 0, rate_limited: 0, network_errors: 0, sampled_out: 0 };
+  const waiters = new Map<string, (outcome: DeliveryOutcome) => void>();
+  const settle = (eventId: string | undefined, outcome: DeliveryOutcome) => {
+    if (!eventId) return;
+    waiters.get(eventId)?.(outcome);
+    waiters.delete(eventId);
+  };
+
+  // Wraps Sentry's own transport (which already honours 429 / X-Sentry-Rate-Limits) to see outcomes.
+  const transport = (options: TransportOptions): NodeTransport => {
+    const inner = makeNodeTransport(options);
+    return {
+      async send(envelope: Envelope) {
+        const eventId = (envelope[0] as { event_id?: string }).event_id;
+        try {
+          const response = await inner.send(envelope);
+          if (response.statusCode === undefined) {
+            // Dropped client-side: Sentry told us to back off earlier. The queue retries later.
+            settle(eventId, {
+              ok: false,
+              kind: "rate_limited",
+              reason: "rate limited (client-side backoff)",
+            });
+          } else {
+            const retryAfter = response.headers?.["retry-after"] ?? null;
+            settle(eventId, classifyHttpStatus(response.statusCode, `${response.statusCode}`, retryAfter));
+          }
+          return response;
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          const reason = `network error: ${code ?? stripSecrets((error as Error).message ?? String(error), [dsn])}`;
+          settle(eventId, { ok: false, kind: "transient", reason });
+          throw error;
+        }
+      },
+      flush: (timeout?: number) => inner.flush(timeout),
+    };
+  };
+
+  const client = configured
+    ? new NodeClient({
+        dsn,
+        environment,
+        release,
+        integrations: [],
+        transport,
+        stackParser: defaultStackParser,
+        // Sentry 11's successor of `sendDefaultPii: false`: collect no user/request data at all.
+        dataCollection: {
+          userInfo: false,
+          cookies: false,
+          httpHeaders: false,
+          httpBodies: [],
+          urlQueryParams: false,
+          genAI: { inputs: false, outputs: false },
+          databaseQueryData: false,
+          stackFrameVariables: false,
+        },
+        sendClientReports: false,
+        enableRuntimeChannelInjection: false,
+        traceLifecycle: "static",
+        normalizeDepth: 8,
+        // The same scrubber as the scrub processor, as a last line of defence.
+        beforeSend: (event) => defaultScrubber.value(event),
+      })
+    : undefined;
+
+  const queue = new DeliveryQueue<Event>(
+    queueOptionsFrom(config, context, { secrets: [dsn], outbox: context.outbox }),
+  );
+
+  const destination: DeliveryDestination<Event> = {
+    key: `${context.id}:sentry`,
+    label: configured ? redactDestination(dsn) : "(not configured)",
+    async send(event) {
+      if (!client) return { ok: false, kind: "permanent", reason: "sentry not configured" };
+      const eventId = event.event_id as string;
+      const outcome = new Promise<DeliveryOutcome>((resolve) => waiters.set(eventId, resolve));
+      const timeout = new AbortController();
+      const timedOut = schedulerSleep(context.scheduler, config.timeout * 1000, timeout.signal).then(
+        (fired): DeliveryOutcome => ({
+          ok: false,
+          kind: "transient",
+          reason: fired ? "timeout" : "cancelled",
+        }),
+      );
+      // Fresh scopes: nothing from the host process's Sentry scopes leaks into these events.
+      const scope = new Scope();
+      const trace = event.contexts?.trace as { trace_id?: string } | undefined;
+      if (trace?.trace_id) scope.setPropagationContext({ traceId: trace.trace_id, sampleRand: random() });
+      client.captureEvent(
+        { ...event, sdkProcessingMetadata: { capturedSpanIsolationScope: new Scope() } },
+        {},
+        scope,
+      );
+      const result = await Promise.race([outcome, timedOut]);
+      timeout.abort();
+      waiters.delete(eventId);
+      if (result.ok) counters.sent++;
+      else if (result.kind === "rate_limited") counters.rate_limited++;
+      else if (result.reason.startsWith("network error") || result.reason === "timeout")
+        counters.network_errors++;
+      else if (result.kind === "permanent") counters.failed++;
+      return result;
+    },
+  };
+
+  return {
+    queue,
+    configured,
+    accepts: new Set<Item["kind"]>(["error"]),
+    async export(batch) {
+      if (!configured) return;
+      const accepted: Promise<void>[] = [];
+      for (const item of batch) {
+        if (item.kind !== "error") continue;
+        if (config.sample_rate < 1 && random() >= config.sample_rate) {
+          counters.sampled_out++;
+          continue;
+        }
+        const event = toSentryEvent(item);
+        accepted.push(
+          queue.enqueue(destination, event, { rule: `${item.component}/${item.error.type}` }).accepted,
+        );
+      }
+      await Promise.all(accepted);
+    },
+    async probe(): Promise<ProbeResult[]> {
+      if (!configured) return [];
+      const event: Event = {
+        event_id: randomUUID().replace(/-/g, ""),
+        timestamp: context.scheduler.now() / 1000,
+        level: "info",
+        message: "alertpipe test message — delivery works",
+        tags: { component: "alertpipe", operation: "test-alert" },
+      };
+      const outcome = await destination.send(event, 1);
+      return [
+        outcome.ok
+          ? { destination: destination.label, ok: true, status: outcome.status }
+          : {
+              destination: destination.label,
+              ok: false,
+              status: outcome.status,
+              reason: outcome.reason,
+            },
+      ];
+    },
+    async shutdown() {
+      await queue.shutdown(config.shutdown_timeout * 1000);
+      await client?.close(2000);
+    },
+    status() {
+      return {
+        configured,
+        environment,
+        ...(release ? { release } : {}),
+        destination: destination.label,
+        sample_rate: config.sample_rate,
+        ...counters,
+        delivery: queue.status(),
+      };
+    },
+  };
+}
+
+export const sentryExporterFactory = defineFactory({
+  kind: "exporter",
+  type: "sentry",
+  configSchema: sentryConfigSchema,
+  validate(config) {
+    const dsn = config.dsn.trim();
+    const problem = dsn ? dsnProblem(dsn) : undefined;
+    return problem ? [{ path: ["dsn"], message: `dsn ${problem}` }] : [];
+  },
+  create: (config, context): Exporter => createSentryExporter(config, context),
+});
