@@ -8,6 +8,14 @@ import { pipelineJsonSchema } from "./config/schema.ts";
 import { Registry } from "./registry.ts";
 import { redactSecrets } from "./secrets.ts";
 import { resolveConfigPath, startAlertPipeline } from "./service.ts";
+import { DEFAULT_RUN_STATE_SPEC } from "./state/open.ts";
+
+// node:sqlite (the default state store) still prints an ExperimentalWarning on Node 22; it is expected here.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).includes("SQLite is an experimental feature")) return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 
 const USAGE = `Usage: alertpipe <command> [pipeline.yaml]
 
@@ -73,7 +81,10 @@ async function validate(file: string | undefined): Promise<number> {
 async function run(file: string | undefined): Promise<number> {
   let handle: Awaited<ReturnType<typeof startAlertPipeline>>;
   try {
-    handle = await startAlertPipeline({ configPath: resolveConfigPath(file) });
+    handle = await startAlertPipeline({
+      configPath: resolveConfigPath(file),
+      defaultState: DEFAULT_RUN_STATE_SPEC,
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`${redactSecrets(formatProblem(problem))}\n`);

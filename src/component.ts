@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Observable, OperatorFunction, SchedulerLike } from "rxjs";
 import type { z } from "zod";
 import type { Item } from "./signal.ts";
+import type { StateStore } from "./state/store.ts";
 
 export type ComponentKind = "receiver" | "processor" | "exporter";
 
@@ -17,6 +18,8 @@ export interface ComponentContext {
   /** Directory of the pipeline.yaml, for resolving relative paths. */
   readonly configDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Durable state shared by stateful components (memory, sqlite or redis); absent in bare tests. */
+  readonly state?: StateStore;
 }
 
 /** Counters and flags a component reports in /status; never secrets. */

@@ -16,6 +16,7 @@ import { consoleExporterFactory } from "../exporters/console.ts";
 import type { ComponentContext, Exporter, Processor, Receiver } from "./component.ts";
 import type { ComponentSpec, PipelineSpec, ResolvedConfig } from "./config/load.ts";
 import type { Item } from "./signal.ts";
+import type { StateStore } from "./state/store.ts";
 
 export interface BuiltComponent<T> {
   readonly id: string;
@@ -28,6 +29,7 @@ export interface BuildOptions {
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly state?: StateStore;
 }
 
 /** The running pipelines of one collector: built components and the live subscriptions. */
@@ -66,8 +68,9 @@ export class PipelineGraph {
   }
 
   private context(id: string): ComponentContext {
-    const { scheduler, logger, env } = this.options;
-    return { id, scheduler, env, configDir: this.config.configDir, logger: logger.child({ component: id }) };
+    const { scheduler, logger, env, state } = this.options;
+    const configDir = this.config.configDir;
+    return { id, scheduler, env, configDir, state, logger: logger.child({ component: id }) };
   }
 
   private spec(section: string, id: string): ComponentSpec {

@@ -13,6 +13,8 @@ import { listen } from "./net.ts";
 import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
 import type { Item } from "./signal.ts";
+import { openStateStore, resolveStateSpec } from "./state/open.ts";
+import type { StateStore } from "./state/store.ts";
 import { statusReport } from "./status.ts";
 
 export interface AlertPipelineOptions {
@@ -28,6 +30,10 @@ export interface AlertPipelineOptions {
   readonly registry?: Registry;
   /** Serve /healthz and /status (default: as service.status.enabled says). */
   readonly statusServer?: boolean;
+  /** State store spec when neither ALERTPIPE_STATE nor service.state gives one (default memory). */
+  readonly defaultState?: string;
+  /** An already open store (tests); it is not closed on shutdown. */
+  readonly state?: StateStore;
 }
 
 export interface AlertPipelineHandle {
@@ -73,9 +79,15 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   const { log } = config.service;
   const logger = options.logger ?? createLogger({ level: log.debug ? "debug" : log.level });
   const scheduler = options.scheduler ?? asyncScheduler;
-  const graph = await PipelineGraph.build(config, { scheduler, logger, env });
+  const ownsState = options.state === undefined;
+  const state =
+    options.state ??
+    (await openStateStore(resolveStateSpec(env, config.service.state, options.defaultState ?? "memory"), {
+      logger: logger.child({ component: "state" }),
+    }));
+  const graph = await PipelineGraph.build(config, { scheduler, logger, env, state });
   const startedAt = Date.now();
-  const status = () => statusReport(graph, { startedAt });
+  const status = () => statusReport(graph, { startedAt, state: state.status() });
 
   let server: Server | undefined;
   try {
@@ -86,6 +98,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   } catch (err) {
     await graph.shutdown().catch(() => undefined);
     server?.close();
+    if (ownsState) await state.close().catch(() => undefined);
     throw err;
   }
   if (graph.usesConsoleFallback) {
@@ -112,6 +125,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
         await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
         server?.closeAllConnections();
         await graph.shutdown();
+        if (ownsState) await state.close();
       })();
       return stopping;
     },

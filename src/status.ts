@@ -9,7 +9,7 @@ const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v)
 
 export interface StatusExtras {
   readonly startedAt: number;
-  readonly state?: ComponentStatus;
+  readonly state?: object;
 }
 
 export function statusReport(graph: PipelineGraph, extras: StatusExtras): Record<string, unknown> {

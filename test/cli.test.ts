@@ -87,16 +87,19 @@ service:
       ["run", "test/fixtures/console-only.yaml"],
       cleanEnv({ ALERTPIPE_OTLP_ENDPOINT: "127.0.0.1:0" }),
     );
-    const [, port] = await first.waitFor(/"otlp":"127\.0\.0\.1:(\d+)"/);
-    const second = await runCli(
-      ["run", "test/fixtures/console-only.yaml"],
-      cleanEnv({ ALERTPIPE_OTLP_ENDPOINT: `127.0.0.1:${port}` }),
-    );
-    expect(second.code).toBe(2);
-    expect(second.stderr.trim()).toBe(
-      `alertpipe: otlp receiver cannot listen on 127.0.0.1:${port}: address already in use`,
-    );
-    expect(await first.stop()).toBe(0);
+    try {
+      const [, port] = await first.waitFor(/"otlp":"127\.0\.0\.1:(\d+)"/);
+      const second = await runCli(
+        ["run", "test/fixtures/console-only.yaml"],
+        cleanEnv({ ALERTPIPE_OTLP_ENDPOINT: `127.0.0.1:${port}` }),
+      );
+      expect(second.code).toBe(2);
+      expect(second.stderr.trim()).toBe(
+        `alertpipe: otlp receiver cannot listen on 127.0.0.1:${port}: address already in use`,
+      );
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
   });
 
   it("run: an OTLP/JSON gauge below its threshold prints one alert; a malformed body gets 400 and the collector lives on", async () => {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { ComponentKind } from "../component.ts";
 import type { Registry } from "../registry.ts";
+import { stateSpecSchema } from "../state/open.ts";
 
 const componentIds = z.array(z.string().min(1));
 const componentSection = z
@@ -17,11 +18,8 @@ export const pipelineSchema = z.strictObject({
 
 export const serviceSchema = z.strictObject({
   pipelines: z.record(z.string(), pipelineSchema),
-  /** memory | sqlite:PATH | redis://host:port/db */
-  state: z
-    .string()
-    .regex(/^(memory|sqlite:.+|rediss?:\/\/.+)$/, "expected memory, sqlite:PATH or redis://host:port")
-    .default("memory"),
+  /** memory | sqlite:PATH | redis://host:port/db; ALERTPIPE_STATE wins. Default: sqlite for `run`, else memory. */
+  state: stateSpecSchema.optional(),
   status: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -24,7 +24,13 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (/^(SLACK_|SENTRY_|ALERT_|ALERTPIPE_|METRICS_)/.test(k)) continue;
     env[k] = v;
   }
-  return { ...env, ALERTPIPE_STATUS_ENDPOINT: "127.0.0.1:0", ALERTPIPE_OTLP_ENDPOINT: "127.0.0.1:0", ...extra };
+  return {
+    ...env,
+    ALERTPIPE_STATUS_ENDPOINT: "127.0.0.1:0",
+    ALERTPIPE_OTLP_ENDPOINT: "127.0.0.1:0",
+    ALERTPIPE_STATE: "memory",
+    ...extra,
+  };
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), cwd = REPO_ROOT): CliRun {
