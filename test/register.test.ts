@@ -188,6 +188,42 @@ describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper proces
     expect(alert).toMatchObject({ status: "firing", severity: "critical", component: "database" });
   });
 
+  it("on SIGTERM flushes the last metrics into the pipeline, then exits by the signal", async () => {
+    const signalsFile = join(dir, "sigterm.jsonl");
+    const child = spawn(
+      nodeBin,
+      ["--conditions=source", "--import", "alertpipe/register", join(fixture, "long-scraper.js")],
+      {
+        cwd: repo,
+        env: {
+          ...process.env,
+          ALERTPIPE_CONFIG: join(fixture, "pipeline.yaml"),
+          SIGNALS_FILE: signalsFile,
+          SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/hook`,
+          PGUSER: pgUser,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const killer = setTimeout(() => child.kill("SIGKILL"), 25_000);
+    await new Promise<void>((ready) =>
+      child.stdout.on("data", (d: Buffer) => d.includes("ready") && ready()),
+    );
+    child.kill("SIGTERM");
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+      child.on("close", (c, s) => done([c, s])),
+    );
+    clearTimeout(killer);
+    expect({ code, signal }).toEqual({ code: null, signal: "SIGTERM" });
+    const items = readFileSync(signalsFile, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Item);
+    // The 30 s export interval never elapsed: these metrics come from the shutdown flush.
+    expect(items.some((i) => i.kind === "metric" && i.name === "db.client.operation.duration")).toBe(true);
+    expect(items.some((i) => i.kind === "alert" && i.rule === "database_failures")).toBe(true);
+  }, 30_000);
+
   it("delivers the alert to Slack without its own HTTP call coming back as a signal", () => {
     expect(slackBodies.length).toBeGreaterThan(0);
     expect(slackBodies.join("\n")).toContain("database_failures");
