@@ -10,6 +10,8 @@ export type AlertPhase = "inactive" | "pending" | "firing";
 export class SeriesGroup {
   readonly labels: Readonly<Record<string, string>>;
   readonly fingerprint: string;
+  /** group_by values, in order (the GroupIndex path). */
+  readonly path: readonly string[];
   /** Metric/spans rules (not needed for `last`). */
   main: RingWindow | undefined;
   num: RingWindow | undefined;
@@ -21,9 +23,17 @@ export class SeriesGroup {
   pendingSince = 0;
   firingSince = 0;
   lastBreachAt = 0;
-  lastReading: Reading | undefined;
+  /** Reused on every evaluation (no allocation per point); copy what must outlive it. */
+  readonly reading: Reading = { value: Number.NaN, baseline: undefined, increase: undefined, breach: false };
+  evaluated = false;
 
-  constructor(spec: RuleSpec, labels: Readonly<Record<string, string>>, fingerprint: string) {
+  constructor(
+    spec: RuleSpec,
+    path: readonly string[],
+    labels: Readonly<Record<string, string>>,
+    fingerprint: string,
+  ) {
+    this.path = path;
     this.labels = labels;
     this.fingerprint = fingerprint;
     const shape = { windowMs: spec.windowMs, baselineMs: spec.baselineMs, resolution: spec.resolution };
@@ -75,8 +85,6 @@ export class SeriesGroup {
   }
 }
 
-const NO_DATA: Reading = { value: Number.NaN, breach: false };
-
 /** Unscaled current value of the group's window, NaN when the window lacks data. */
 function currentRaw(spec: RuleSpec, g: SeriesGroup): number {
   const agg = spec.aggregation;
@@ -104,7 +112,7 @@ function currentRaw(spec: RuleSpec, g: SeriesGroup): number {
     default: {
       const bounds = w.histogramBounds;
       if (spec.quantile === undefined || !bounds || !w.recentHist) return Number.NaN;
-      return histogramQuantile(spec.quantile, bounds, w.recentHist, w.recentMax(), w.recentMin());
+      return histogramQuantile(spec.quantile, bounds, w.recentHist, w);
     }
   }
 }
@@ -135,17 +143,25 @@ function baselineRaw(spec: RuleSpec, g: SeriesGroup): number {
   }
 }
 
+/** Evaluate the group at `now` into its reused `reading`. */
 export function readGroup(spec: RuleSpec, g: SeriesGroup, now: number): Reading {
   g.advance(now);
+  g.evaluated = true;
+  const r = g.reading;
+  r.baseline = undefined;
+  r.increase = undefined;
+  r.breach = false;
   const raw = currentRaw(spec, g);
-  if (Number.isNaN(raw)) return NO_DATA;
-  const value = raw * spec.scale;
+  r.value = raw * spec.scale;
+  if (Number.isNaN(raw)) return r;
   if (spec.type === "threshold") {
-    const breach = spec.comparison === "below" ? value < spec.threshold : value > spec.threshold;
-    return { value, breach };
+    r.breach = spec.comparison === "below" ? r.value < spec.threshold : r.value > spec.threshold;
+    return r;
   }
   const base = baselineRaw(spec, g);
-  if (!(base > 0)) return { value, breach: false };
-  const increase = ((raw - base) / base) * 100;
-  return { value, baseline: base * spec.scale, increase, breach: increase > spec.threshold };
+  if (!(base > 0)) return r;
+  r.baseline = base * spec.scale;
+  r.increase = ((raw - base) / base) * 100;
+  r.breach = r.increase > spec.threshold;
+  return r;
 }

@@ -75,24 +75,14 @@ export function compileWhere(where: WhereConfig): AttributePredicate {
   };
 }
 
-/** Group key + labels from `group_by`; missing labels are left out of the labels (not "undefined"). */
+/** Labels from `group_by`; missing labels are left out (not "undefined"). */
 export interface GroupKeyer {
-  key(attributes: Attributes, resource: Attributes): string;
   labels(attributes: Attributes, resource: Attributes): Record<string, string>;
 }
 
 export function compileGroupBy(groupBy: readonly string[]): GroupKeyer {
-  if (groupBy.length === 0) return { key: () => "", labels: () => ({}) };
   const keys = [...groupBy];
   return {
-    key(a, r) {
-      let out = "";
-      for (const k of keys) {
-        const v = lookupAttribute(a, r, k);
-        out += v === undefined ? "\u0000|" : `${attributeText(v)}|`;
-      }
-      return out;
-    },
     labels(a, r) {
       const labels: Record<string, string> = {};
       for (const k of keys) {

@@ -1,16 +1,23 @@
 // Quantiles from merged explicit-bucket histogram counts (Prometheus-style linear interpolation).
 
+/** Observed extremes, asked for only when the quantile needs them (they may cost a scan). */
+export interface Extremes {
+  recentMax(): number;
+  recentMin(): number;
+}
+
+const NO_EXTREMES: Extremes = { recentMax: () => Number.NaN, recentMin: () => Number.NaN };
+
 /**
  * q in (0,1). `bounds` are ascending upper bounds; `counts` has bounds.length + 1 entries (+Inf last).
  * When the quantile falls in the +Inf bucket, the observed maximum is the only honest answer
- * (`overflowMax`, else the last bound). Returns NaN without data.
+ * (else the last bound). Returns NaN without data.
  */
 export function histogramQuantile(
   q: number,
   bounds: readonly number[],
   counts: ArrayLike<number>,
-  overflowMax: number,
-  observedMin = Number.NaN,
+  extremes: Extremes = NO_EXTREMES,
 ): number {
   let total = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i] as number;
@@ -22,12 +29,16 @@ export function histogramQuantile(
     if (cumulative + c >= rank && c > 0) {
       const upper = bounds[i] as number;
       // First bucket: interpolate from the observed min when known, else from 0 (or the bound if <= 0).
-      const firstLower = !Number.isNaN(observedMin) && observedMin < upper ? observedMin : Math.min(upper, 0);
-      const lower = i === 0 ? firstLower : (bounds[i - 1] as number);
+      let lower = i === 0 ? Math.min(upper, 0) : (bounds[i - 1] as number);
+      if (i === 0) {
+        const observedMin = extremes.recentMin();
+        if (!Number.isNaN(observedMin) && observedMin < upper) lower = observedMin;
+      }
       return lower + ((upper - lower) * (rank - cumulative)) / c;
     }
     cumulative += c;
   }
+  const overflowMax = extremes.recentMax();
   if (!Number.isNaN(overflowMax)) return overflowMax;
   return bounds.length > 0 ? (bounds[bounds.length - 1] as number) : Number.NaN;
 }

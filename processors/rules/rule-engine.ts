@@ -7,6 +7,7 @@ import type { ComponentStatus, Processor } from "../../src/component.ts";
 import type { Alert, Attributes, Item } from "../../src/signal.ts";
 import { buildAlert } from "./alerts.ts";
 import { readGroup, SeriesGroup } from "./group.ts";
+import { GroupIndex } from "./group-index.ts";
 import { fingerprintOf } from "./matchers.ts";
 import { isNegativeDelta } from "./selection.ts";
 import type { Reading, RuleSpec } from "./spec.ts";
@@ -24,7 +25,7 @@ export interface RuleProcessor extends Processor {
 
 export class RuleEngine {
   readonly spec: RuleSpec;
-  private readonly groups = new Map<string, SeriesGroup>();
+  private readonly groups: GroupIndex<SeriesGroup>;
   private readonly scheduler: SchedulerLike;
   private readonly logger: Logger;
   private matched = 0;
@@ -32,21 +33,26 @@ export class RuleEngine {
   private fired = 0;
   private resolved = 0;
   private staleDropped = 0;
+  /** The (at most two) metric names the selection reads; "" never matches a real name. */
+  private readonly nameA: string;
+  private readonly nameB: string;
 
   constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger) {
     this.spec = spec;
+    this.groups = new GroupIndex(spec.groupBy);
+    this.nameA = spec.selection.metrics[0] ?? "\u0000";
+    this.nameB = spec.selection.metrics[1] ?? this.nameA;
     this.scheduler = scheduler;
     this.logger = logger;
   }
 
   private groupFor(attributes: Attributes, resource: Attributes): SeriesGroup {
-    const keyer = this.spec.keyer;
-    const key = keyer.key(attributes, resource);
-    let g = this.groups.get(key);
+    let g = this.groups.get(attributes, resource);
     if (!g) {
-      const labels = keyer.labels(attributes, resource);
-      g = new SeriesGroup(this.spec, labels, fingerprintOf(this.spec.rule, labels));
-      this.groups.set(key, g);
+      const labels = this.spec.keyer.labels(attributes, resource);
+      const path = this.groups.pathOf(attributes, resource);
+      g = new SeriesGroup(this.spec, path, labels, fingerprintOf(this.spec.rule, labels));
+      this.groups.add(g);
     }
     return g;
   }
@@ -55,14 +61,16 @@ export class RuleEngine {
   handle(item: Item, emit: Emit): void {
     const sel = this.spec.selection;
     let g: SeriesGroup;
+    const now = this.scheduler.now();
     if (item.kind === "metric") {
+      // Cheap name pre-filter before the selection's attribute matchers.
+      if (item.name !== this.nameA && item.name !== this.nameB) return;
       const bits = sel.matchMetric(item);
       if (bits === 0) return;
       if (isNegativeDelta(item)) {
         this.negativeDeltas++;
         return;
       }
-      const now = this.scheduler.now();
       g = this.groupFor(item.attributes, item.resource);
       if (sel.shape === "ratio") g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
       else if (item.type === "histogram") g.addHistogram(now, item);
@@ -70,14 +78,12 @@ export class RuleEngine {
     } else if (item.kind === "span") {
       if (!sel.matchSpan(item)) return;
       g = this.groupFor(item.attributes, item.resource);
-      g.addValue(this.scheduler.now(), sel.spanValue(item));
+      g.addValue(now, sel.spanValue(item));
     } else {
       return;
     }
     this.matched++;
-    const now = this.scheduler.now();
     const reading = readGroup(this.spec, g, now);
-    g.lastReading = reading;
     if (reading.breach) this.stepUp(g, reading, now, emit);
   }
 
@@ -115,16 +121,15 @@ export class RuleEngine {
   /** Time-driven evaluation of every group. */
   tick(emit: Emit): void {
     const now = this.scheduler.now();
-    for (const [key, g] of this.groups) {
+    for (const g of this.groups.values()) {
       if (now - g.lastAt > this.spec.staleAfterMs) {
         // Stale: never fire from old data; resolve what fired, forget the series.
         if (g.phase === "firing") this.resolve(g, now, undefined, true, emit);
-        this.groups.delete(key);
+        this.groups.delete(g);
         this.staleDropped++;
         continue;
       }
       const reading = readGroup(this.spec, g, now);
-      g.lastReading = reading;
       if (reading.breach) {
         this.stepUp(g, reading, now, emit);
       } else if (g.phase === "pending") {
@@ -187,20 +192,21 @@ export class RuleEngine {
     return (source) =>
       new Observable<Item>((subscriber) => {
         const emit: Emit = (a) => subscriber.next(a);
-        const guarded = (fn: () => void) => {
+        const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() => {
           try {
-            fn();
+            this.tick(emit);
           } catch (err) {
-            this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
+            this.logger.error({ err, rule: this.spec.rule }, "rule tick failed");
           }
-        };
-        const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() =>
-          guarded(() => this.tick(emit)),
-        );
+        });
         const upstream = source.subscribe({
           next: (item) => {
             subscriber.next(item);
-            guarded(() => this.handle(item, emit));
+            try {
+              this.handle(item, emit);
+            } catch (err) {
+              this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
+            }
           },
           error: (err) => subscriber.error(err),
           complete: () => subscriber.complete(),

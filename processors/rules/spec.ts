@@ -55,12 +55,12 @@ export interface RuleSpec {
 /** What a group evaluates to at one instant. */
 export interface Reading {
   /** Scaled current value; NaN when there is not enough data. */
-  readonly value: number;
+  value: number;
   /** Spike: scaled baseline value. */
-  readonly baseline?: number;
+  baseline: number | undefined;
   /** Spike: percent increase over the baseline. */
-  readonly increase?: number;
-  readonly breach: boolean;
+  increase: number | undefined;
+  breach: boolean;
 }
 
 export function resolveAggregation(

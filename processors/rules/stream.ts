@@ -25,8 +25,8 @@ export class Outlets {
 }
 
 /**
- * An operator whose `handle` decides per item what to emit (via `emit`), and whose `onComplete`
- * may flush held items before the stream completes.
+ * An operator whose `handle` decides per alert what to emit (via `emit`; other items pass
+ * unchanged), and whose `onComplete` may flush held items before the stream completes.
  */
 export function statefulOperator(
   outlets: Outlets,
@@ -40,6 +40,11 @@ export function statefulOperator(
       const emit = (item: Item) => subscriber.next(item);
       const upstream = source.subscribe({
         next: (item) => {
+          // Only alerts concern these processors: everything else passes on the fast path.
+          if (item.kind !== "alert") {
+            subscriber.next(item);
+            return;
+          }
           try {
             handle(item, emit);
           } catch (err) {

@@ -1,0 +1,251 @@
+// Processor throughput: the eight seed rules → cooldown → throttle over 8 rules × 1 000 series,
+// side by side in one run with a bare hand-written loop computing the same rules
+// (bench/processors-bare.ts); plus the heap held by the alert state (needs --expose-gc).
+// Run: node --expose-gc bench/processors.ts   (bench/run.ts imports `run`).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { Subject, VirtualTimeScheduler } from "rxjs";
+import { parse } from "yaml";
+import { cooldownFactory } from "../processors/cooldown.ts";
+import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
+import { spikeFactory } from "../processors/spike.ts";
+import { thresholdFactory } from "../processors/threshold.ts";
+import { throttleFactory } from "../processors/throttle.ts";
+import type { ComponentFactory, Processor } from "../src/component.ts";
+import type { Attributes, Item, MetricPoint } from "../src/signal.ts";
+import { BareRules } from "./processors-bare.ts";
+
+const RESULTS = fileURLToPath(new URL("./results/processors.json", import.meta.url));
+const SERIES = 1000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const ROUND_MS = 30_000; // one METRICS_COLLECTION_INTERVAL of virtual time per round
+const REPEATS = 3;
+
+const scope = { name: "bench" };
+function point(
+  name: string,
+  type: "gauge" | "sum",
+  value: number,
+  attributes: Attributes,
+  resource: Attributes,
+) {
+  const base = { kind: "metric" as const, name, unit: "", attributes, resource, scope, time: 0 };
+  return (
+    type === "gauge" ? { ...base, type, value } : { ...base, type, value, monotonic: true }
+  ) as MetricPoint;
+}
+
+/** One collection round: 1 000 series for each of the eight seed signals (≈1 % breaching gauges). */
+export function round(r: number): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  const bounds = [0.5, 1, 5, 10, 30];
+  for (let i = 0; i < SERIES; i++) {
+    const host = { "host.name": `host-${i}`, "service.name": `svc-${i}` };
+    const hot = i % 100 === 7 && r >= 5;
+    out.push(
+      point("system.memory.utilization", "gauge", hot ? 0.9 : 0.5, { "system.memory.state": "used" }, host),
+    );
+    out.push(
+      point(
+        "system.filesystem.utilization",
+        "gauge",
+        0.4,
+        { "system.filesystem.mountpoint": `/m${i % 4}` },
+        host,
+      ),
+    );
+    out.push(point("pipeline.health.score", "gauge", hot ? 20 : 90, {}, host));
+    out.push(point("pipeline.db.failures", "sum", i % 500 === 0 ? 1 : 0, { worker: i }, host));
+    out.push(
+      point(
+        "pipeline.rpc.calls",
+        "sum",
+        10,
+        i % 50 === 0 ? { "error.type": "timeout" } : { worker: i },
+        host,
+      ),
+    );
+    out.push(
+      point(
+        "pipeline.validation.checks",
+        "sum",
+        10,
+        { "validation.outcome": i % 20 === 0 ? "fail" : "pass" },
+        host,
+      ),
+    );
+    const roaster = { "roaster.id": `roaster-${i >> 1}`, platform: i % 2 ? "shopify" : "woo" };
+    out.push(
+      point(
+        i % 2 ? "pipeline.artifacts.processed" : "pipeline.artifacts.review_flagged",
+        "sum",
+        i % 2 ? 20 : 2,
+        roaster,
+        host,
+      ),
+    );
+    out.push({
+      kind: "metric",
+      type: "histogram",
+      name: "http.client.request.duration",
+      unit: "s",
+      attributes: { worker: i },
+      resource: host,
+      scope,
+      time: 0,
+      bounds,
+      bucketCounts: [5, 2, 1, 0, 0, 0],
+      count: 8,
+      sum: 3,
+      max: 4,
+    });
+  }
+  return out;
+}
+
+function seedSections(): Record<string, unknown> {
+  const text = readFileSync(new URL("../examples/seed-rules.yaml", import.meta.url), "utf8").replace(
+    /\$\{env:[A-Z0-9_]+(?::-([^}]*))?\}/g,
+    (_, def: string | undefined) => def ?? "",
+  );
+  return (parse(text) as { processors: Record<string, unknown> }).processors;
+}
+
+const factories: Record<string, ComponentFactory<"processor">> = {
+  threshold: thresholdFactory as ComponentFactory<"processor">,
+  spike: spikeFactory as ComponentFactory<"processor">,
+  cooldown: cooldownFactory as ComponentFactory<"processor">,
+  throttle: throttleFactory as ComponentFactory<"processor">,
+};
+
+export async function buildChain(scheduler: VirtualTimeScheduler) {
+  const logger = pino({ level: "silent" });
+  const rules: RuleProcessor[] = [];
+  const tail: Processor[] = [];
+  for (const [id, raw] of Object.entries(seedSections())) {
+    const factory = factories[id.split("/")[0] as string];
+    if (!factory) continue; // escalation is not part of this benchmark's chain
+    const config = factory.configSchema.parse(raw ?? {});
+    const p = await factory.create(config, { id, scheduler, logger, configDir: ".", env: {} });
+    // YAML order: the rules, then cooldown before throttle
+    if (id.includes("/")) rules.push(p as RuleProcessor);
+    else tail.push(p);
+  }
+  const input = new Subject<Item>();
+  let stream = input.asObservable();
+  for (const p of [...rules, ...tail]) stream = stream.pipe(p.operator);
+  let out = 0;
+  let firing = 0;
+  const sub = stream.subscribe((i) => {
+    out++;
+    if (i.kind === "alert") firing += i.status === "firing" ? 1 : 0;
+    else if (i.kind === "digest") firing += i.alerts.filter((a) => a.status === "firing").length;
+  });
+  return { input, rules, tail, sub, counts: () => ({ out, firing }) };
+}
+
+export function advance(scheduler: VirtualTimeScheduler, to: number): void {
+  scheduler.maxFrames = to;
+  scheduler.flush();
+  scheduler.frame = to;
+}
+
+async function runProcessors(rounds: MetricPoint[][]) {
+  const scheduler = new VirtualTimeScheduler();
+  const chain = await buildChain(scheduler);
+  const start = process.hrtime.bigint();
+  for (let r = 0; r < rounds.length; r++) {
+    advance(scheduler, r * ROUND_MS);
+    for (const p of rounds[r] as MetricPoint[]) chain.input.next(p);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  chain.sub.unsubscribe();
+  return { seconds, ...chain.counts() };
+}
+
+function runBare(rounds: MetricPoint[][]) {
+  const bare = new BareRules();
+  const start = process.hrtime.bigint();
+  for (let r = 0; r < rounds.length; r++) {
+    const now = r * ROUND_MS;
+    for (const p of rounds[r] as MetricPoint[]) bare.handle(p, now);
+  }
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, firing: bare.alerts };
+}
+
+async function measureStateHeap(rounds: MetricPoint[][]) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return { note: "run with node --expose-gc to measure the alert state heap" };
+  // Typed-array backing stores live outside the JS heap: count them too.
+  const used = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  gc();
+  const before = used();
+  const scheduler = new VirtualTimeScheduler();
+  const chain = await buildChain(scheduler);
+  for (let r = 0; r < Math.min(rounds.length, 10); r++) {
+    advance(scheduler, r * ROUND_MS);
+    for (const p of rounds[r] as MetricPoint[]) chain.input.next(p);
+  }
+  gc();
+  const after = used();
+  const series = chain.rules.reduce((n, r) => n + Number(r.status().series), 0);
+  const estimate = chain.rules.reduce((n, r) => n + Number(r.status().state_bytes_estimate), 0);
+  const result = {
+    heap_and_array_buffers_delta_mb: Number(((after - before) / 2 ** 20).toFixed(2)),
+    state_bytes_estimate_mb: Number((estimate / 2 ** 20).toFixed(2)),
+    series_tracked: series,
+  };
+  chain.sub.unsubscribe();
+  return result;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const rounds = Array.from({ length: ROUNDS }, (_, r) => round(r));
+  const points = rounds.reduce((n, r) => n + r.length, 0);
+  // Heap first, before the throughput runs leave garbage and freed buffers behind.
+  const stateHeap = await measureStateHeap(rounds);
+  const processors: number[] = [];
+  const bare: number[] = [];
+  let alerts = { processors: 0, bare: 0 };
+  for (let i = 0; i < REPEATS; i++) {
+    const p = await runProcessors(rounds);
+    const b = runBare(rounds);
+    processors.push(points / p.seconds);
+    bare.push(points / b.seconds);
+    alerts = { processors: p.firing, bare: b.firing };
+  }
+  const best = (xs: number[]) => Math.round(Math.max(...xs));
+  const result: Record<string, unknown> = {
+    benchmark: "processors",
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    workload: {
+      rules: 8,
+      series_per_rule: SERIES,
+      rounds: ROUNDS,
+      points,
+      virtual_minutes: (ROUNDS * ROUND_MS) / 60_000,
+      chain: "8 seed rules → cooldown → throttle",
+    },
+    processors_points_per_second: best(processors),
+    bare_loop_points_per_second: best(bare),
+    ratio: Number((best(processors) / best(bare)).toFixed(3)),
+    firing_alerts_delivered: alerts,
+    runs: { processors: processors.map(Math.round), bare: bare.map(Math.round) },
+    state_heap: stateHeap,
+  };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await run(), null, 2));
+}

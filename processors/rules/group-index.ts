@@ -1,0 +1,88 @@
+// Finds a point's group without building a key string per point: one nested Map level per
+// group_by label, keyed by the attribute values themselves (their hashes are cached by V8).
+import type { Attributes } from "../../src/signal.ts";
+import { attributeText, lookupAttribute } from "./matchers.ts";
+
+const MISSING = "\u0000missing";
+
+type Level<G> = Map<string, Level<G> | G>;
+
+export class GroupIndex<G extends { readonly path: readonly string[] }> {
+  private readonly keys: readonly string[];
+  private readonly root: Level<G> = new Map();
+  private readonly all = new Set<G>();
+  private single: G | undefined;
+
+  constructor(groupBy: readonly string[]) {
+    this.keys = groupBy;
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  values(): IterableIterator<G> {
+    return this.all.values();
+  }
+
+  /** The point's group, if it exists (no allocation on this path). */
+  get(attributes: Attributes, resource: Attributes): G | undefined {
+    const keys = this.keys;
+    if (keys.length === 0) return this.single;
+    let level: Level<G> | undefined = this.root;
+    const last = keys.length - 1;
+    for (let i = 0; i < last && level; i++) {
+      level = level.get(groupValue(attributes, resource, keys[i] as string)) as Level<G> | undefined;
+    }
+    return level?.get(groupValue(attributes, resource, keys[last] as string)) as G | undefined;
+  }
+
+  /** The group path (group_by values) a point belongs to. */
+  pathOf(attributes: Attributes, resource: Attributes): string[] {
+    return this.keys.map((k) => groupValue(attributes, resource, k));
+  }
+
+  add(g: G): void {
+    this.all.add(g);
+    if (this.keys.length === 0) {
+      this.single = g;
+      return;
+    }
+    let level = this.root;
+    for (let i = 0; i < g.path.length - 1; i++) {
+      const v = g.path[i] as string;
+      let next = level.get(v) as Level<G> | undefined;
+      if (!next) {
+        next = new Map();
+        level.set(v, next);
+      }
+      level = next;
+    }
+    level.set(g.path[g.path.length - 1] as string, g);
+  }
+
+  delete(g: G): void {
+    this.all.delete(g);
+    if (this.keys.length === 0) {
+      this.single = undefined;
+      return;
+    }
+    // Walk down, then prune empty levels on the way back so forgotten series free their maps.
+    const levels: Level<G>[] = [this.root];
+    for (let i = 0; i < g.path.length - 1; i++) {
+      const next = levels[i]?.get(g.path[i] as string) as Level<G> | undefined;
+      if (!next) return;
+      levels.push(next);
+    }
+    levels[levels.length - 1]?.delete(g.path[g.path.length - 1] as string);
+    for (let i = levels.length - 1; i > 0; i--) {
+      if ((levels[i] as Level<G>).size > 0) break;
+      levels[i - 1]?.delete(g.path[i - 1] as string);
+    }
+  }
+}
+
+function groupValue(attributes: Attributes, resource: Attributes, key: string): string {
+  const v = lookupAttribute(attributes, resource, key);
+  return v === undefined ? MISSING : typeof v === "string" ? v : attributeText(v);
+}
