@@ -21,10 +21,7 @@ const settings = fc.record({
   maxDigest: fc.integer({ min: 1, max: 6 }),
 });
 
-function run(
-  s: { windowSeconds: number; max: number; maxDigest: number },
-  arrivals: Arrival[],
-) {
+function run(s: { windowSeconds: number; max: number; maxDigest: number }, arrivals: Arrival[]) {
   const clock = new VirtualClock();
   const { logger } = testContext();
   const throttle = createThrottle(
