@@ -9,9 +9,11 @@ import {
   context,
   escapeMrkdwn,
   fieldsSection,
+  formatNumber,
   formatThreshold,
   formatValue,
   header,
+  increaseOf,
   LIMITS,
   labelPairs,
   packLines,
@@ -21,6 +23,7 @@ import {
   slackDate,
   statusWord,
   truncate,
+  valueText,
 } from "./slack-format.ts";
 
 export interface RenderOptions {
@@ -40,23 +43,24 @@ const DIGEST_CHARS_PER_MESSAGE = 20_000;
 export function alertFallback(alert: Alert, options: RenderOptions): string {
   const mention = options.mentionChannel ? "<!channel> " : "";
   const labels = truncate(labelPairs(alert.labels).join(", "), FALLBACK_LABELS_MAX);
-  const value =
-    alert.value !== undefined
-      ? ` | value ${formatValue(alert.value, alert.unit)}${alert.threshold !== undefined ? ` (threshold ${formatThreshold(alert)})` : ""}`
-      : "";
+  const valueLine = valueText(alert, "threshold ");
+  const value = valueLine ? ` | value ${valueLine}` : "";
   const body = `[${statusWord(alert)}] ${alert.rule} (${alert.severity}) — ${alert.component}: ${alert.summary}${value}${labels ? ` | labels: ${labels}` : ""} | env: ${options.environment}`;
   return truncate(`${mention}${escapeMrkdwn(body)}`, LIMITS.text);
 }
 
 function alertFields(alert: Alert, options: RenderOptions): string[] {
   const fields = [`*Component*\n${escapeMrkdwn(alert.component)}`, `*Status*\n${statusWord(alert)}`];
+  const threshold = escapeMrkdwn(formatThreshold(alert) ?? "");
+  const increase = alert.comparison === "increase" ? increaseOf(alert) : undefined;
   if (alert.value !== undefined) {
-    const threshold = escapeMrkdwn(formatThreshold(alert) ?? "");
-    fields.push(
-      `*Current value*\n${formatValue(alert.value, alert.unit)}${threshold ? ` (threshold ${threshold})` : ""}`,
-    );
+    // A spike's threshold applies to the increase, not to the value itself.
+    const suffix = threshold && increase === undefined ? ` (threshold ${threshold})` : "";
+    fields.push(`*Current value*\n${formatValue(alert.value, alert.unit)}${suffix}`);
   }
   if (alert.baseline !== undefined) fields.push(`*Baseline*\n${formatValue(alert.baseline, alert.unit)}`);
+  if (increase !== undefined)
+    fields.push(`*Increase*\n+${formatNumber(increase)} %${threshold ? ` (threshold ${threshold})` : ""}`);
   fields.push(`*Severity*\n${alert.severity}`, `*Environment*\n${escapeMrkdwn(options.environment)}`);
   fields.push(`*Since*\n${slackDate(alert.startsAt)}`);
   if (alert.status === "resolved" && alert.endsAt !== undefined)
@@ -100,11 +104,8 @@ export function renderAlert(alert: Alert, options: RenderOptions): SlackMessage[
 /** One compact line per held alert: emoji, rule, status, labels, value vs threshold. */
 export function digestLine(alert: Alert): string {
   const labels = labelPairs(alert.labels).map(escapeMrkdwn).join(", ");
-  const threshold = escapeMrkdwn(formatThreshold(alert) ?? "");
-  const value =
-    alert.value !== undefined
-      ? ` · ${formatValue(alert.value, alert.unit)}${threshold ? ` (${threshold})` : ""}`
-      : "";
+  const shown = valueText(alert);
+  const value = shown ? ` · ${escapeMrkdwn(shown)}` : "";
   const emoji = alert.status === "firing" ? SEVERITY_EMOJI[alert.severity] : alertEmoji(alert);
   return truncate(
     `${emoji} *${escapeMrkdwn(alert.rule)}* · ${statusWord(alert)}${labels ? ` · ${labels}` : ""}${value}`,

@@ -136,3 +136,24 @@ export function labelPairs(labels: Readonly<Record<string, string>>): string[] {
 export function statusWord(alert: Alert): string {
   return alert.status.toUpperCase();
 }
+
+/** Percent increase over the baseline of a spike: the rule's own figure, else computed. */
+export function increaseOf(alert: Alert): number | undefined {
+  const given = alert.details?.increase_percent;
+  if (typeof given === "number") return given;
+  if (alert.value === undefined || !alert.baseline) return undefined;
+  return ((alert.value - alert.baseline) / alert.baseline) * 100;
+}
+
+/** "12.5 % (> 10 %)", or for a spike "6.6 % vs baseline 4.1 % (+61 %, > +50 %)" — plain text. */
+export function valueText(alert: Alert, thresholdWord = ""): string | undefined {
+  if (alert.value === undefined) return undefined;
+  const threshold = formatThreshold(alert);
+  const current = formatValue(alert.value, alert.unit);
+  const increase = alert.comparison === "increase" ? increaseOf(alert) : undefined;
+  if (alert.baseline !== undefined && increase !== undefined) {
+    const inc = `+${formatNumber(increase)} %`;
+    return `${current} vs baseline ${formatValue(alert.baseline, alert.unit)} (${inc}${threshold ? `, ${thresholdWord}${threshold}` : ""})`;
+  }
+  return `${current}${threshold ? ` (${thresholdWord}${threshold})` : ""}`;
+}

@@ -70,8 +70,10 @@ describe("slack exporter payloads (through the webhook client to a local Slack)"
     const [warn, info] = await send([spikeAlert(), alert({ severity: "info", rule: "note" })]);
     expect(attachment(warn as Obj).color).toBe("#ECB22E");
     expect(headerText(warn as Obj)).toBe("🟡 FIRING · WARNING · review_rate_spike");
-    expect(fields(warn as Obj)).toContain("*Current value*\n62 % (threshold &gt; +50 %)");
+    expect(fields(warn as Obj)).toContain("*Current value*\n6.6 %");
     expect(fields(warn as Obj)).toContain("*Baseline*\n4.1 %");
+    expect(fields(warn as Obj)).toContain("*Increase*\n+60.98 % (threshold &gt; +50 %)");
+    expect((warn as Obj).text).toContain("| value 6.6 % vs baseline 4.1 % (+60.98 %, threshold &gt; +50 %)");
     expect(attachment(info as Obj).color).toBe("#2EB67D");
   });
 
@@ -117,7 +119,7 @@ describe("slack exporter payloads (through the webhook client to a local Slack)"
     const text = blockText(msg);
     expect(text).toContain("🔴 *rpc_error_rate* · FIRING · service=db-writer · 12.5 % (&gt; 10 %)");
     expect(text).toContain(
-      "🟡 *review_rate_spike* · FIRING · roaster.id=r42, platform=shopify · 62 % (&gt; +50 %)",
+      "🟡 *review_rate_spike* · FIRING · roaster.id=r42, platform=shopify · 6.6 % vs baseline 4.1 % (+60.98 %, &gt; +50 %)",
     );
     expect(text).toContain("*disk_usage* · FIRING · mount=/data · 93 %");
     expect(attachment(msg).color).toBe(COLOURS.critical);

@@ -31,10 +31,11 @@ export function spikeAlert(overrides: Partial<Alert> = {}): Alert {
     severity: "warning",
     component: "normalizer",
     labels: { "roaster.id": "r42", platform: "shopify" },
-    summary: "review rate up 62 % over baseline",
-    value: 62,
+    summary: "review rate up 61 % over baseline",
+    value: 6.6,
     threshold: 50,
     baseline: 4.1,
+    details: { increase_percent: 60.98 },
     comparison: "increase",
     ...overrides,
   });
