@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, formatProblem } from "./config/errors.ts";
 import { loadConfigFile } from "./config/load.ts";
 import { pipelineJsonSchema } from "./config/schema.ts";
+import { packageFile } from "./package-files.ts";
 import { Registry } from "./registry.ts";
 import { redactSecrets } from "./secrets.ts";
 import { resolveConfigPath, startAlertPipeline } from "./service.ts";
@@ -40,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const [command, file, ...extra] = positionals;
   if (values.version) {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    const pkg = JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as {
       version: string;
     };
     process.stdout.write(`${pkg.version}\n`);

@@ -3,13 +3,13 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { asyncScheduler, type SchedulerLike } from "rxjs";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfigFile, loadConfigText, type ResolvedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
 import { listen } from "./net.ts";
+import { packageFile } from "./package-files.ts";
 import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
 import type { Item } from "./signal.ts";
@@ -49,7 +49,7 @@ export interface AlertPipelineHandle {
 }
 
 /** The pipeline.yaml shipped with the package (the seed's eight alerts). */
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../pipeline.yaml", import.meta.url));
+export const DEFAULT_CONFIG_PATH = packageFile("pipeline.yaml");
 
 export function resolveConfigPath(explicit?: string, cwd = process.cwd()): string {
   if (explicit) return resolve(cwd, explicit);

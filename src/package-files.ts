@@ -1,0 +1,8 @@
+// Files shipped at the package root, found from source (src/) and from the build (dist/src/) alike.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export function packageFile(name: string): string {
+  const fromSource = fileURLToPath(new URL(`../${name}`, import.meta.url));
+  return existsSync(fromSource) ? fromSource : fileURLToPath(new URL(`../../${name}`, import.meta.url));
+}
