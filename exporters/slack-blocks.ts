@@ -164,7 +164,7 @@ export function renderDigest(digest: Digest, options: RenderOptions): SlackMessa
     ];
     blocks.push(...chunk.map(section));
     blocks.push(context([slackDate(digest.at)]));
-    const fallback = digestFallback(digest, options, part);
+    const fallback = `${options.mentionChannel ? "<!channel> " : ""}${digestFallback(digest, options, part)}`;
     return { text: fallback, attachments: [{ color: colour, fallback, blocks }] };
   });
 }

@@ -127,6 +127,13 @@ describe("slack exporter payloads (through the webhook client to a local Slack)"
     expect(msg.text).toContain("review_rate_spike [FIRING] (roaster.id=r42, platform=shopify)");
   });
 
+  it("mentions the channel on an escalation-route digest when there is no escalation webhook", async () => {
+    const [m] = await send([
+      digest([alert({ status: "escalated", route: "escalation" })], { route: "escalation" }),
+    ]);
+    expect(String((m as Obj).text)).toMatch(/^<!channel> Alert digest: 1 alerts held/);
+  });
+
   it("keeps a 200-label alert inside Slack's limits, noting what it cut", async () => {
     const labels: Record<string, string> = {};
     for (let i = 0; i < 200; i++) labels[`label_${i}`] = `value-${i}-${"x".repeat(400)}`;
