@@ -1,0 +1,37 @@
+// `npm run bench`: every benchmark in one run, one JSON document in bench/results/all.json.
+// Each bench also writes its own file; run one alone with `node --expose-gc bench/<name>.ts`.
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+
+const benches: Record<string, () => Promise<unknown>> = {
+  "otlp-ingest": async () => (await import("./otlp-ingest.ts")).run(),
+  processors: async () => (await import("./processors.ts")).run(),
+  state: async () => (await import("./state.ts")).run(),
+  inproc: async () => (await import("./inproc.ts")).run(),
+};
+
+const only = process.argv.slice(2);
+const results: Record<string, unknown> = {};
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stdout.write(`\n== ${name} ==\n`);
+  const started = Date.now();
+  try {
+    results[name] = await run();
+  } catch (err) {
+    results[name] = { error: String(err) };
+    process.exitCode = 1;
+  }
+  process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+}
+
+const document = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  memory_gib: Math.round(totalmem() / 2 ** 30),
+  results,
+};
+await mkdir(new URL("./results/", import.meta.url), { recursive: true });
+await writeFile(new URL("./results/all.json", import.meta.url), `${JSON.stringify(document, null, 2)}\n`);
+process.stdout.write("\nwrote bench/results/all.json\n");
