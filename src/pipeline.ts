@@ -15,6 +15,8 @@ import {
 import { consoleExporterFactory } from "../exporters/console.ts";
 import type { ComponentContext, Exporter, Processor, Receiver } from "./component.ts";
 import type { ComponentSpec, PipelineSpec, ResolvedConfig } from "./config/load.ts";
+import { queueOptionsFrom } from "./delivery/config.ts";
+import { withDeliveryQueue } from "./delivery/queued-exporter.ts";
 import type { Item } from "./signal.ts";
 import type { StateStore } from "./state/store.ts";
 
@@ -89,7 +91,17 @@ export class PipelineGraph {
     }
     for (const id of used("exporters")) {
       const spec = this.spec("exporters", id);
-      const instance = (await spec.factory.create(spec.config, this.context(id))) as Exporter;
+      const context = this.context(id);
+      let instance = (await spec.factory.create(spec.config, context)) as Exporter;
+      // A plugin gets the same delivery guarantees as the built-ins: rate limit, retries, failure records.
+      if (spec.module !== undefined && spec.delivery) {
+        const { shutdown_timeout } = spec.delivery;
+        instance = withDeliveryQueue(instance, {
+          id,
+          shutdownTimeoutMs: shutdown_timeout * 1000,
+          ...queueOptionsFrom(spec.delivery, context),
+        });
+      }
       this.exporters.push({ id, type: spec.factory.type, instance });
     }
     // Processors are per pipeline, as in the OTel Collector: each pipeline has its own state.

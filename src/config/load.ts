@@ -5,6 +5,7 @@ import { basename, dirname, resolve } from "node:path";
 import { type Document, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import type { ComponentFactory, ComponentKind } from "../component.ts";
+import { type DeliveryConfig, deliveryConfigSchema } from "../delivery/config.ts";
 import { componentType, loadModuleFactory, type Registry } from "../registry.ts";
 import { registerSecret } from "../secrets.ts";
 import { type ConfigProblem, describeIssue, type KeyPath } from "./errors.ts";
@@ -17,6 +18,10 @@ export interface ComponentSpec {
   readonly kind: ComponentKind;
   readonly factory: ComponentFactory;
   readonly config: unknown;
+  /** Module path when the factory came from a file named in pipeline.yaml. */
+  readonly module?: string;
+  /** Delivery queue settings of a module exporter (`delivery:` beside `module:`). */
+  readonly delivery?: DeliveryConfig;
 }
 
 export interface PipelineSpec {
@@ -107,11 +112,29 @@ export async function loadConfigText(
       const section$ = (rawConfig ?? {}) as Record<string, unknown>;
       let factory: ComponentFactory | undefined;
       let body: unknown = section$;
-      if (typeof section$ === "object" && typeof section$.module === "string") {
-        const { module, ...rest } = section$;
+      let delivery: DeliveryConfig | undefined;
+      const module = typeof section$ === "object" ? section$.module : undefined;
+      if (typeof module === "string") {
+        const { module: _module, delivery: rawDelivery, ...rest } = section$;
         body = rest;
+        if (kind === "exporter") {
+          const parsedDelivery = deliveryConfigSchema.strict().safeParse(rawDelivery ?? {});
+          if (!parsedDelivery.success) {
+            reportIssues(
+              parsedDelivery.error.issues,
+              [...base, "delivery"],
+              rawDelivery,
+              doc,
+              origins,
+              unset,
+              at,
+            );
+            continue;
+          }
+          delivery = parsedDelivery.data;
+        }
         try {
-          factory = await loadModuleFactory(kind, module as string, configDir);
+          factory = await loadModuleFactory(kind, module, configDir);
         } catch (err) {
           at([...base, "module"], (err as Error).message);
           continue;
@@ -135,7 +158,8 @@ export async function loadConfigText(
       }
       for (const v of factory.validate?.(parsed.data) ?? []) at([...base, ...v.path], v.message);
       collectSecrets(parsed.data);
-      components.set(`${section}:${id}`, { id, kind, factory, config: parsed.data });
+      const origin = typeof module === "string" ? { module, delivery } : {};
+      components.set(`${section}:${id}`, { id, kind, factory, config: parsed.data, ...origin });
     }
   }
 
