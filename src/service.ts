@@ -12,6 +12,7 @@ import { listen } from "./net.ts";
 import { packageFile } from "./package-files.ts";
 import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
+import { bindSeedServices, type SeedServices } from "./seed-services.ts";
 import type { Item } from "./signal.ts";
 import { openStateStore, resolveStateSpec } from "./state/open.ts";
 import type { StateStore } from "./state/store.ts";
@@ -36,7 +37,7 @@ export interface AlertPipelineOptions {
   readonly state?: StateStore;
 }
 
-export interface AlertPipelineHandle {
+export interface AlertPipelineHandle extends SeedServices {
   readonly config: ResolvedConfig;
   readonly graph: PipelineGraph;
   readonly logger: Logger;
@@ -86,8 +87,9 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
       logger: logger.child({ component: "state" }),
     }));
   const graph = await PipelineGraph.build(config, { scheduler, logger, env, state });
+  const services = bindSeedServices(graph, scheduler);
   const startedAt = Date.now();
-  const status = () => statusReport(graph, { startedAt, state: state.status() });
+  const status = () => statusReport(graph, services, { startedAt, state: state.status() });
 
   let server: Server | undefined;
   try {
@@ -112,6 +114,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
     config,
     graph,
     logger,
+    ...services,
     submit: (item) => graph.submit(item),
     status,
     statusAddress: () => {
@@ -124,6 +127,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
       stopping ??= (async () => {
         await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
         server?.closeAllConnections();
+        services.monitoring.stop();
         await graph.shutdown();
         if (ownsState) await state.close();
       })();
