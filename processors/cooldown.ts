@@ -8,7 +8,7 @@ import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
 import { nonNegativeNumber } from "./rules/schema.ts";
-import { Outlets, statefulOperator } from "./rules/stream.ts";
+import { Outlets, statefulProcessor } from "./rules/stream.ts";
 
 const minutes = () => nonNegativeNumber("expected a non-negative number of minutes");
 
@@ -105,7 +105,7 @@ export function createCooldown(
 
   return {
     state,
-    operator: statefulOperator(outlets, logger, handle),
+    ...statefulProcessor(outlets, logger, handle),
     status() {
       const now = scheduler.now();
       prune(now);

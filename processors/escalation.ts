@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
 import { positiveNumber, severitySchema } from "./rules/schema.ts";
-import { Outlets, statefulOperator } from "./rules/stream.ts";
+import { Outlets, statefulProcessor } from "./rules/stream.ts";
 
 const minutes = () => positiveNumber("expected a positive number of minutes");
 
@@ -109,7 +109,7 @@ export function createEscalation(
 
   return {
     state,
-    operator: statefulOperator(outlets, logger, handle),
+    ...statefulProcessor(outlets, logger, handle),
     status() {
       let pending = 0;
       for (const t of state.tracked.values()) if (t.level < levels.length) pending++;

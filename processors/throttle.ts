@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Digest, Item } from "../src/signal.ts";
 import { positiveInteger, positiveNumber } from "./rules/schema.ts";
-import { Outlets, statefulOperator } from "./rules/stream.ts";
+import { Outlets, statefulProcessor } from "./rules/stream.ts";
 
 export const throttleConfigSchema = z.strictObject({
   /** Rolling window, seconds. */
@@ -141,7 +141,7 @@ export function createThrottle(
 
   return {
     state,
-    operator: statefulOperator(outlets, logger, handle, flushAll),
+    ...statefulProcessor(outlets, logger, handle, flushAll),
     status() {
       const now = scheduler.now();
       const sentInWindow: Record<string, number> = {};

@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { Observable, OperatorFunction, SchedulerLike } from "rxjs";
 import type { z } from "zod";
+import type { StageFactory } from "./fuse.ts";
 import type { Item } from "./signal.ts";
 import type { StateStore } from "./state/store.ts";
 
@@ -35,6 +36,11 @@ export interface Receiver {
 
 export interface Processor {
   readonly operator: OperatorFunction<Item, Item>;
+  /**
+   * Optional synchronous form of the same processor (see src/fuse.ts): the pipeline fuses runs
+   * of processors offering it into one operator. `operator` must then be derived from it.
+   */
+  readonly stage?: StageFactory;
   /** Flush anything held (digests, pending) before shutdown. */
   shutdown?(): Promise<void>;
   status?(): ComponentStatus;
