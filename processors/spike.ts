@@ -33,6 +33,7 @@ export const spikeFactory = defineFactory({
     const engine = new RuleEngine(spec, context.scheduler, context.logger);
     return {
       spec,
+      stage: (emit) => engine.stage(emit),
       operator: engine.operator(),
       breaches: () => engine.breaches(),
       status: () => engine.status(),

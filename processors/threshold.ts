@@ -25,6 +25,7 @@ export const thresholdFactory = defineFactory({
     const engine = new RuleEngine(spec, context.scheduler, context.logger);
     return {
       spec,
+      stage: (emit) => engine.stage(emit),
       operator: engine.operator(),
       breaches: () => engine.breaches(),
       status: () => engine.status(),

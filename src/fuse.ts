@@ -3,6 +3,7 @@
 // function calls instead of one Observable/Subscriber hop per processor. A processor's own
 // `operator` is built by the same helper from its single stage: one implementation of the semantics.
 import { Observable, type OperatorFunction } from "rxjs";
+import type { Processor } from "./component.ts";
 import type { Item } from "./signal.ts";
 
 export type Emit = (item: Item) => void;
@@ -65,4 +66,24 @@ export function operatorFromStages(factories: readonly StageFactory[]): Operator
         upstream.unsubscribe();
       };
     });
+}
+
+/** The operators for processors in pipeline order: each run of stage-offering ones fused into one. */
+export function fuseProcessors(processors: readonly Processor[]): OperatorFunction<Item, Item>[] {
+  const operators: OperatorFunction<Item, Item>[] = [];
+  let run: StageFactory[] = [];
+  const flush = () => {
+    if (run.length > 0) operators.push(operatorFromStages(run));
+    run = [];
+  };
+  for (const p of processors) {
+    if (p.stage) {
+      run.push(p.stage);
+      continue;
+    }
+    flush();
+    operators.push(p.operator);
+  }
+  flush();
+  return operators;
 }

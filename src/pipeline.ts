@@ -4,7 +4,6 @@ import type { Logger } from "pino";
 import {
   merge,
   type Observable,
-  type OperatorFunction,
   retry,
   type SchedulerLike,
   Subject,
@@ -17,6 +16,7 @@ import type { ComponentContext, Exporter, Processor, Receiver } from "./componen
 import type { ComponentSpec, PipelineSpec, ResolvedConfig } from "./config/load.ts";
 import { queueOptionsFrom } from "./delivery/config.ts";
 import { withDeliveryQueue } from "./delivery/queued-exporter.ts";
+import { fuseProcessors } from "./fuse.ts";
 import type { Item } from "./signal.ts";
 import type { StateStore } from "./state/store.ts";
 
@@ -124,9 +124,9 @@ export class PipelineGraph {
     const { logger } = this.options;
     const sources: Observable<Item>[] = pipeline.receivers.map((id) => this.receiver(id).signals);
     if (takesInjected) sources.push(this.injected);
-    const operators = this.processors
-      .filter((p) => p.pipeline === pipeline.name)
-      .map((p) => p.instance.operator as OperatorFunction<Item, Item>);
+    const operators = fuseProcessors(
+      this.processors.filter((p) => p.pipeline === pipeline.name).map((p) => p.instance),
+    );
     const exporters = this.exportersFor(pipeline);
     const processed = operators.reduce<Observable<Item>>((stream, op) => stream.pipe(op), merge(...sources));
     const subscription = processed

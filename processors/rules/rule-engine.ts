@@ -2,8 +2,9 @@
 // group's window and can fire at once (same `next` call); a check_interval tick drives the
 // time-based transitions (pending → firing after `for`, resolve, stale series).
 import type { Logger } from "pino";
-import { interval, Observable, type OperatorFunction, type SchedulerLike } from "rxjs";
+import { interval, type OperatorFunction, type SchedulerLike } from "rxjs";
 import type { ComponentStatus, Processor } from "../../src/component.ts";
+import { type Emit as ItemEmit, operatorFromStages, type ProcessorStage } from "../../src/fuse.ts";
 import type { Alert, Attributes, Item } from "../../src/signal.ts";
 import { buildAlert } from "./alerts.ts";
 import { readGroup, SeriesGroup } from "./group.ts";
@@ -187,34 +188,33 @@ export class RuleEngine {
     };
   }
 
-  /** Pass every item through; add the alerts the rule produces (from items and from the tick). */
+  /**
+   * The synchronous stage: every item passes through, followed by the alerts it causes; the
+   * check_interval tick (on the injected scheduler) emits into the same `emit` until closed.
+   */
+  stage(emit: ItemEmit): ProcessorStage {
+    const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() => {
+      try {
+        this.tick(emit);
+      } catch (err) {
+        this.logger.error({ err, rule: this.spec.rule }, "rule tick failed");
+      }
+    });
+    return {
+      push: (item) => {
+        emit(item);
+        try {
+          this.handle(item, emit);
+        } catch (err) {
+          this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
+        }
+      },
+      close: () => ticks.unsubscribe(),
+    };
+  }
+
+  /** The stage as an RxJS operator. */
   operator(): OperatorFunction<Item, Item> {
-    return (source) =>
-      new Observable<Item>((subscriber) => {
-        const emit: Emit = (a) => subscriber.next(a);
-        const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() => {
-          try {
-            this.tick(emit);
-          } catch (err) {
-            this.logger.error({ err, rule: this.spec.rule }, "rule tick failed");
-          }
-        });
-        const upstream = source.subscribe({
-          next: (item) => {
-            subscriber.next(item);
-            try {
-              this.handle(item, emit);
-            } catch (err) {
-              this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
-            }
-          },
-          error: (err) => subscriber.error(err),
-          complete: () => subscriber.complete(),
-        });
-        return () => {
-          ticks.unsubscribe();
-          upstream.unsubscribe();
-        };
-      });
+    return operatorFromStages([(emit) => this.stage(emit)]);
   }
 }
