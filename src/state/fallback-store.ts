@@ -8,6 +8,7 @@ import { applyRemoteOp, OutageJournal, type RemoteOp } from "./outage-journal.ts
 import type { RedisStateStore } from "./redis-store.ts";
 import type {
   DeadLetter,
+  EnqueueDedupe,
   JsonValue,
   KeyValueEntry,
   OutboxEntry,
@@ -188,11 +189,12 @@ export class FallbackStore implements StateStore {
     );
   }
 
-  enqueue(destination: string, payload: JsonValue, nowMs: number): Promise<string> {
+  enqueue(destination: string, payload: JsonValue, nowMs: number, dedupe?: EnqueueDedupe): Promise<string> {
+    // While degraded, keys dedupe only this instance's enqueues (the shared key space is away).
     return this.#route(
       nowMs,
-      () => this.remote.enqueue(destination, payload, nowMs),
-      () => this.#local.enqueue(destination, payload, nowMs),
+      () => this.remote.enqueue(destination, payload, nowMs, dedupe),
+      () => this.#local.enqueue(destination, payload, nowMs, dedupe),
     );
   }
 

@@ -1,6 +1,7 @@
 // In-process state: the `memory` backend, and the local side of a FallbackStore while Redis is away.
 import {
   type DeadLetter,
+  type EnqueueDedupe,
   type JsonValue,
   type KeyValueEntry,
   type OutboxEntry,
@@ -43,6 +44,8 @@ export class MemoryStateStore implements StateStore {
   readonly #windows = new Map<string, number>();
   readonly #outbox = new Map<string, Map<string, MutableOutboxEntry>>();
   readonly #entries = new Map<string, MutableOutboxEntry>();
+  /** Dedupe keys of enqueues and when each is forgotten. */
+  readonly #enqueueKeys = new Map<string, number>();
   #dead: DeadLetter[] = [];
   #seq = 0;
 
@@ -177,7 +180,14 @@ export class MemoryStateStore implements StateStore {
     return log;
   }
 
-  enqueue(destination: string, payload: JsonValue, nowMs: number): string {
+  enqueue(destination: string, payload: JsonValue, nowMs: number, dedupe?: EnqueueDedupe): string {
+    if (dedupe) {
+      if ((this.#enqueueKeys.get(dedupe.key) ?? Number.NEGATIVE_INFINITY) > nowMs) return "";
+      if (this.#enqueueKeys.size >= 1000) {
+        for (const [key, until] of this.#enqueueKeys) if (until <= nowMs) this.#enqueueKeys.delete(key);
+      }
+      this.#enqueueKeys.set(dedupe.key, nowMs + dedupe.ttlMs);
+    }
     const seq = ++this.#seq;
     const id = `${this.#idPrefix}${seq}`;
     const entry: MutableOutboxEntry = {

@@ -32,11 +32,20 @@ redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 
-/** ARGV prefix, destination, payload, now, importKey ('' = none) → id, or '' if already imported. */
+/**
+ * ARGV prefix, destination, payload, now, key ('' = none), keyGcMs, keyUntil → id, or '' when the key
+ * was seen. An import key (keyUntil '') is seen while it exists; a dedupe key until keyUntil (caller's
+ * clock), the server-side expiry keyGcMs only collects it.
+ */
 export const OUTBOX_ENQUEUE = `
 local p = ARGV[1]
 if ARGV[5] ~= '' then
-  if not redis.call('SET', p .. 'ob:imp:' .. ARGV[5], '1', 'NX', 'PX', 86400000) then return '' end
+  local k = p .. 'ob:imp:' .. ARGV[5]
+  local seen = redis.call('GET', k)
+  if seen and (ARGV[7] == '' or seen == '1' or tonumber(seen) > tonumber(ARGV[4])) then return '' end
+  local mark = '1'
+  if ARGV[7] ~= '' then mark = ARGV[7] end
+  redis.call('SET', k, mark, 'PX', ARGV[6])
 end
 local seq = redis.call('INCR', p .. 'ob:seq')
 local id = tostring(seq)

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import * as lua from "./redis-scripts.ts";
 import {
   type DeadLetter,
+  type EnqueueDedupe,
   type JsonValue,
   type KeyValueEntry,
   type OutboxEntry,
@@ -22,6 +23,9 @@ export interface RedisStateStoreOptions {
   readonly keyPrefix?: string;
   readonly connectTimeoutMs?: number;
 }
+
+/** How long an imported entry's key is remembered, so a repeated reconciliation adds it once. */
+const IMPORT_KEY_TTL_MS = 86_400_000;
 
 interface KvEnvelope {
   v: JsonValue;
@@ -216,12 +220,26 @@ export class RedisStateStore implements StateStore {
     return scores.filter((_, index) => index % 2 === 1).map(Number);
   }
 
-  async enqueue(destination: string, payload: JsonValue, nowMs: number): Promise<string> {
+  async enqueue(
+    destination: string,
+    payload: JsonValue,
+    nowMs: number,
+    dedupe?: EnqueueDedupe,
+  ): Promise<string> {
     return String(
       await this.#eval(
         lua.OUTBOX_ENQUEUE,
         [],
-        [this.prefix, destination, JSON.stringify(payload), String(nowMs), ""],
+        [
+          this.prefix,
+          destination,
+          JSON.stringify(payload),
+          String(nowMs),
+          dedupe ? `key:${dedupe.key}` : "",
+          // Collected by the server well after the caller's deadline (clocks may differ).
+          String(Math.ceil(2 * (dedupe?.ttlMs ?? 0) + 60_000)),
+          dedupe ? String(nowMs + dedupe.ttlMs) : "",
+        ],
       ),
     );
   }
@@ -237,7 +255,15 @@ export class RedisStateStore implements StateStore {
       await this.#eval(
         lua.OUTBOX_ENQUEUE,
         [],
-        [this.prefix, destination, JSON.stringify(payload), String(enqueuedAtMs), importKey],
+        [
+          this.prefix,
+          destination,
+          JSON.stringify(payload),
+          String(enqueuedAtMs),
+          importKey,
+          String(IMPORT_KEY_TTL_MS),
+          "",
+        ],
       ),
     );
     return id === "" ? undefined : id;

@@ -6,6 +6,7 @@ import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqli
 import { migrate } from "./sqlite-schema.ts";
 import {
   type DeadLetter,
+  type EnqueueDedupe,
   type JsonValue,
   type KeyValueEntry,
   type OutboxEntry,
@@ -25,12 +26,16 @@ export interface SqliteStateStoreOptions {
 
 type Row = Record<string, SQLOutputValue>;
 
+/** Reserved kv namespace of enqueue dedupe keys. */
+const ENQUEUE_KEYS = "__alertpipe_outbox_keys";
+
 export class SqliteStateStore implements StateStore {
   readonly backend = "sqlite" as const;
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #instanceId: string;
   readonly #stmt = new Map<string, StatementSync>();
+  #enqueuesSincePurge = 0;
   /** Schema version the file had when opened (-1: new file). */
   readonly migratedFrom: number;
 
@@ -138,13 +143,30 @@ export class SqliteStateStore implements StateStore {
       .map((row) => Number(row.at_ms));
   }
 
-  enqueue(destination: string, payload: JsonValue, nowMs: number): string {
-    const result = this.#q("INSERT INTO outbox (destination, payload, enqueued_at) VALUES (?, ?, ?)").run(
-      destination,
-      JSON.stringify(payload),
-      nowMs,
-    );
-    return String(result.lastInsertRowid);
+  enqueue(destination: string, payload: JsonValue, nowMs: number, dedupe?: EnqueueDedupe): string {
+    const insert = () =>
+      String(
+        this.#q("INSERT INTO outbox (destination, payload, enqueued_at) VALUES (?, ?, ?)").run(
+          destination,
+          JSON.stringify(payload),
+          nowMs,
+        ).lastInsertRowid,
+      );
+    if (!dedupe) return insert();
+    // Dedupe keys live in a reserved kv namespace (no schema change), checked and set with the insert.
+    return this.#tx(() => {
+      const claimed = this.#q(
+        `INSERT INTO kv (namespace, key, value, expires_at) VALUES (?, ?, '1', ?)
+         ON CONFLICT (namespace, key) DO UPDATE SET value = '1', expires_at = excluded.expires_at
+         WHERE expires_at IS NOT NULL AND expires_at <= ?`,
+      ).run(ENQUEUE_KEYS, dedupe.key, nowMs + dedupe.ttlMs, nowMs);
+      if (Number(claimed.changes) !== 1) return "";
+      if (++this.#enqueuesSincePurge >= 1000) {
+        this.#enqueuesSincePurge = 0;
+        this.#q("DELETE FROM kv WHERE namespace = ? AND expires_at <= ?").run(ENQUEUE_KEYS, nowMs);
+      }
+      return insert();
+    });
   }
 
   claim(destination: string, owner: string, leaseMs: number, limit: number, nowMs: number): OutboxEntry[] {

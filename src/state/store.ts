@@ -48,6 +48,16 @@ export interface OutboxEntry {
   readonly leaseUntilMs?: number;
 }
 
+/**
+ * Idempotent enqueue: a second enqueue with the same key within `ttlMs` of the first adds nothing
+ * (it returns ""), so one notice enqueued by two instances, or twice by one, is delivered once.
+ */
+export interface EnqueueDedupe {
+  readonly key: string;
+  /** How long the key is remembered after the enqueue that set it (caller's clock). */
+  readonly ttlMs: number;
+}
+
 /** A permanently failed delivery, kept for status and inspection. */
 export interface DeadLetter {
   readonly id: string;
@@ -111,7 +121,13 @@ export interface StateStore {
   throttleWindow(route: string, nowMs: number, windowMs: number): MaybePromise<number[]>;
 
   // --- Outbox: written before delivery, removed on success; ordered per destination.
-  enqueue(destination: string, payload: JsonValue, nowMs: number): MaybePromise<string>;
+  /** Append an entry; its id, or "" when `dedupe.key` was already enqueued within its ttl. */
+  enqueue(
+    destination: string,
+    payload: JsonValue,
+    nowMs: number,
+    dedupe?: EnqueueDedupe,
+  ): MaybePromise<string>;
   /**
    * Claim up to `limit` of the destination's oldest entries that are unclaimed or whose lease has
    * expired, for `owner` until `nowMs + leaseMs`. Each entry is held by exactly one owner at a time.

@@ -1,0 +1,113 @@
+// Contract of the idempotent enqueue (`dedupe` key) on every backend: memory, SQLite (a real file),
+// Redis (raw) and Redis through openStateStore (the fallback wrapper), and its behaviour while degraded.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MemoryStateStore } from "../src/state/memory-store.ts";
+import { openStateStore } from "../src/state/open.ts";
+import { RedisStateStore } from "../src/state/redis-store.ts";
+import { SqliteStateStore } from "../src/state/sqlite-store.ts";
+import type { StateStore } from "../src/state/store.ts";
+import { cleanupPrefix, REDIS_URL, randomPrefix, requireRedis } from "./state-redis-support.ts";
+
+const logger = pino({ level: "silent" });
+const redis = await requireRedis();
+
+interface Backend {
+  readonly name: string;
+  readonly available: boolean;
+  open(): Promise<{ store: StateStore; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: "memory",
+    available: true,
+    open: async () => ({ store: new MemoryStateStore(), cleanup: async () => {} }),
+  },
+  {
+    name: "sqlite",
+    available: true,
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), "alertpipe-dedupe-"));
+      const store = new SqliteStateStore({ path: join(dir, "state.db") });
+      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: "redis",
+    available: redis,
+    open: async () => {
+      const prefix = randomPrefix();
+      const store = new RedisStateStore({ url: REDIS_URL, keyPrefix: prefix });
+      await store.connect();
+      return { store, cleanup: () => cleanupPrefix(prefix) };
+    },
+  },
+  {
+    name: "redis via openStateStore",
+    available: redis,
+    open: async () => {
+      const prefix = randomPrefix();
+      const store = await openStateStore(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, { logger });
+      return { store, cleanup: () => cleanupPrefix(prefix) };
+    },
+  },
+];
+
+describe.each(backends)("idempotent enqueue: $name", (backend) => {
+  let store: StateStore;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async (context) => {
+    if (!backend.available) context.skip();
+    ({ store, cleanup } = await backend.open());
+  });
+  afterEach(async () => {
+    if (!backend.available) return;
+    await store.close();
+    await cleanup();
+  });
+
+  it("collapses a repeated key within its ttl, and accepts it again once the ttl passed", async () => {
+    const dedupe = { key: "fp1|firing|1000|0", ttlMs: 10_000 };
+    const first = await store.enqueue("slack:default", { n: 1 }, 1000, dedupe);
+    expect(first).not.toBe("");
+    expect(await store.enqueue("slack:default", { n: 2 }, 5000, dedupe)).toBe("");
+    // Even after delivery the key is remembered: a late twin of a delivered notice is not re-sent.
+    await store.claim("slack:default", "a", 30_000, 1, 6000);
+    await store.ack(first);
+    expect(await store.enqueue("slack:default", { n: 3 }, 10_999, dedupe)).toBe("");
+    expect(await store.pending("slack:default")).toEqual([]);
+    const later = await store.enqueue("slack:default", { n: 4 }, 11_000, dedupe);
+    expect(later).not.toBe("");
+    expect((await store.pending("slack:default")).map((e) => e.payload)).toEqual([{ n: 4 }]);
+  });
+
+  it("keeps distinct keys and keyless enqueues apart, in order", async () => {
+    await store.enqueue("d", "a", 0, { key: "k1", ttlMs: 60_000 });
+    await store.enqueue("d", "b", 1, { key: "k2", ttlMs: 60_000 });
+    await store.enqueue("d", "c", 2);
+    await store.enqueue("d", "c", 3);
+    expect(await store.enqueue("d", "a again", 4, { key: "k1", ttlMs: 60_000 })).toBe("");
+    expect((await store.pending("d")).map((e) => e.payload)).toEqual(["a", "b", "c", "c"]);
+  });
+});
+
+describe("idempotent enqueue while Redis is unreachable", () => {
+  it("dedupes locally on the fallback store and still delivers", async () => {
+    const store = await openStateStore("redis://127.0.0.1:1/0", { logger });
+    try {
+      const dedupe = { key: "k", ttlMs: 60_000 };
+      const id = await store.enqueue("d", "x", 0, dedupe);
+      expect(id).toMatch(/^local:/);
+      expect(await store.enqueue("d", "x", 1, dedupe)).toBe("");
+      expect(store.status().degraded).toBe(true);
+      expect((await store.claim("d", "me", 1000, 10, 2)).map((e) => e.id)).toEqual([id]);
+    } finally {
+      await store.close();
+    }
+  });
+});
