@@ -2,13 +2,23 @@
 // notified again. A suppressed firing still firing when the cooldown ends is released then (so a
 // real re-fire is never lost); its resolve is dropped if the firing never went out. Resolves of
 // notified firings, escalations and every non-alert item pass.
+//
+// With a StateStore (context.state) the deadlines live in the store: a firing passes only if
+// `tryAcquireCooldown` succeeds (atomic across instances sharing Redis, durable across restarts with
+// SQLite), and a held firing is released at its deadline only if this instance re-acquires the
+// cooldown (else another instance notified it: it is dropped). Held firings are persisted in the
+// key-value namespace `cooldown.held/<component id>` (key: fingerprint, value {rule, until, alert})
+// and restored at start. A resolve is announced by one instance only: it takes the lock
+// `<fingerprint>\u0000resolve` until the current cooldown deadline (no deadline → it passes).
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
+import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { nonNegativeNumber } from "./rules/schema.ts";
 import { Outlets, statefulProcessor } from "./rules/stream.ts";
+import { type Emit, guarded, persist, Sequencer, sequencedOperator, storeIsAsync } from "./state-sequence.ts";
 
 const minutes = () => nonNegativeNumber("expected a non-negative number of minutes");
 
@@ -28,7 +38,7 @@ interface CooldownEntry {
   timer?: Subscription;
 }
 
-/** All cooldown state in one object (a later StateStore persists this). */
+/** All cooldown state in one object; with a StateStore the deadlines and held firings are also stored. */
 export class CooldownState {
   readonly entries = new Map<string, CooldownEntry>();
   suppressed = 0;
@@ -48,34 +58,144 @@ export interface CooldownProcessor extends Processor {
   shutdown(): Promise<void>;
 }
 
+/** Where a cooldown processor keeps its held firings in the store. */
+export const cooldownHeldNamespace = (componentId: string) => `cooldown.held/${componentId}`;
+/** Grace beyond the deadline for which a persisted held firing is kept (a restart within it releases it). */
+const HELD_GRACE_MS = 24 * 3_600_000;
+/** Retry delay of a release that found no subscriber (restored state, pipeline not wired yet). */
+const RESUBSCRIBE_WAIT_MS = 1000;
+
 export function createCooldown(
   config: CooldownConfig,
   scheduler: SchedulerLike,
   logger: Logger,
+  store?: { readonly state: StateStore; readonly id: string },
 ): CooldownProcessor {
   const state = new CooldownState();
   const outlets = new Outlets();
+  const sequencer = new Sequencer(logger);
   const durationMs = (rule: string) => (config.rules[rule] ?? config.default) * 60_000;
+  const heldNs = store && cooldownHeldNamespace(store.id);
 
   const prune = (now: number) => {
     for (const [fp, e] of state.entries) if (e.until <= now && !e.held) state.entries.delete(fp);
   };
 
+  const saveHeld = (fingerprint: string, e: CooldownEntry) => {
+    if (!store || !heldNs || !e.held) return;
+    const now = scheduler.now();
+    const value = { rule: e.rule, until: e.until, alert: e.held as unknown as JsonValue };
+    const ttlMs = Math.max(0, e.until - now) + HELD_GRACE_MS;
+    persist(logger, "cooldown.held.set", () =>
+      store.state.set(heldNs, fingerprint, value, { ttlMs, nowMs: now }),
+    );
+  };
+  const forgetHeld = (fingerprint: string) => {
+    if (!store || !heldNs) return;
+    persist(logger, "cooldown.held.delete", () => store.state.delete(heldNs, fingerprint));
+  };
+
+  /** The store's answer on whether `fingerprint` may be notified now (local decision on failure). */
+  const acquire = (fingerprint: string, rule: string, now: number): MaybePromise<boolean> => {
+    if (!store) return true;
+    const local = state.entries.get(fingerprint);
+    return guarded(
+      logger,
+      "tryAcquireCooldown",
+      () => store.state.tryAcquireCooldown(fingerprint, now + durationMs(rule), now),
+      () => !(local && now < local.until),
+    );
+  };
+
+  /** Hold a firing until `until`; `counted` is false for one restored from before a restart. */
+  const hold = (item: Alert, until: number, counted = true) => {
+    const now = scheduler.now();
+    let e = state.entries.get(item.fingerprint);
+    if (!e) {
+      e = { rule: item.rule, until };
+      state.entries.set(item.fingerprint, e);
+    }
+    if (until > e.until) e.until = until;
+    if (counted) state.suppressed++;
+    logger.debug({ fingerprint: item.fingerprint, until: e.until }, "alert suppressed by cooldown");
+    if (!e.held) e.timer = scheduler.schedule(() => release(item.fingerprint), Math.max(0, e.until - now));
+    e.held = item;
+    saveHeld(item.fingerprint, e);
+  };
+
   const release = (fingerprint: string) => {
+    if (!store) return releaseNow(fingerprint, true);
+    sequencer.run(
+      () => {
+        const e = state.entries.get(fingerprint);
+        if (!e?.held) return;
+        if (outlets.size === 0) {
+          // Restored before the pipeline subscribed: nobody to hand it to yet.
+          e.timer = scheduler.schedule(() => release(fingerprint), RESUBSCRIBE_WAIT_MS);
+          return;
+        }
+        const now = scheduler.now();
+        return andThen(acquire(fingerprint, e.rule, now), (acquired) => releaseNow(fingerprint, acquired));
+      },
+      (err) => {
+        logger.error({ err: String(err), fingerprint }, "cooldown release failed; releasing locally");
+        releaseNow(fingerprint, true);
+      },
+    );
+  };
+
+  const releaseNow = (fingerprint: string, acquired: boolean) => {
     const e = state.entries.get(fingerprint);
     if (!e?.held) return;
     const now = scheduler.now();
     const alert: Alert = { ...e.held, at: now };
     e.held = undefined;
     e.timer = undefined;
+    forgetHeld(fingerprint);
+    if (!acquired) {
+      // Another instance took the cooldown at its end: it notified this fingerprint.
+      logger.debug({ fingerprint }, "cooldown re-taken elsewhere; held firing dropped");
+      return;
+    }
     e.until = now + durationMs(e.rule);
     state.released++;
     logger.debug({ fingerprint }, "cooldown over; releasing the still-firing alert");
     outlets.next(alert);
   };
 
-  const handle = (item: Item, emit: (item: Item) => void) => {
-    if (item.kind !== "alert" || item.status === "escalated") return emit(item);
+  const pass = (item: Alert, now: number, emit: Emit) => {
+    if (state.entries.size > 1000) prune(now);
+    state.entries.set(item.fingerprint, { rule: item.rule, until: now + durationMs(item.rule) });
+    state.passed++;
+    emit(item);
+  };
+
+  /** Resolve of a notified firing: with a store, only the first instance announces it. */
+  const resolve = (item: Alert, now: number, emit: Emit): MaybePromise<void> => {
+    if (!store) return emit(item);
+    const local = state.entries.get(item.fingerprint)?.until;
+    const deadline = guarded(
+      logger,
+      "getCooldown",
+      () => store.state.getCooldown(item.fingerprint, now),
+      () => local,
+    );
+    return andThen(deadline, (until) => {
+      if (until === undefined || until <= now) return emit(item);
+      const lock = guarded(
+        logger,
+        "tryAcquireCooldown",
+        () => store.state.tryAcquireCooldown(`${item.fingerprint}\u0000resolve`, until, now),
+        () => true,
+      );
+      return andThen(lock, (first) => {
+        if (first) return emit(item);
+        logger.debug({ fingerprint: item.fingerprint }, "resolve already announced by another instance");
+      });
+    });
+  };
+
+  const decide = (item: Alert, emit: Emit): MaybePromise<void> => {
     const now = scheduler.now();
     const e = state.entries.get(item.fingerprint);
     if (item.status === "resolved") {
@@ -84,28 +204,67 @@ export function createCooldown(
         e.timer?.unsubscribe();
         e.held = undefined;
         e.timer = undefined;
+        forgetHeld(item.fingerprint);
         state.suppressed++;
         logger.debug({ fingerprint: item.fingerprint }, "resolve of a suppressed firing dropped");
         return;
       }
-      return emit(item);
+      return resolve(item, now, emit);
     }
-    if (e && now < e.until) {
-      state.suppressed++;
-      logger.debug({ fingerprint: item.fingerprint, until: e.until }, "alert suppressed by cooldown");
-      if (!e.held) e.timer = scheduler.schedule(() => release(item.fingerprint), e.until - now);
-      e.held = item;
+    if (e && now < e.until) return hold(item, e.until);
+    return andThen(acquire(item.fingerprint, item.rule, now), (acquired) => {
+      if (acquired) return pass(item, now, emit);
+      // Running elsewhere (another instance, or before a restart): hold it until the deadline.
+      const deadline = guarded(
+        logger,
+        "getCooldown",
+        () => store?.state.getCooldown(item.fingerprint, now),
+        () => undefined,
+      );
+      return andThen(deadline, (until) => hold(item, until ?? now));
+    });
+  };
+
+  const handle = (item: Item, emit: Emit) => {
+    if (item.kind !== "alert" || item.status === "escalated") return emit(item);
+    if (!store) {
+      decide(item, emit);
       return;
     }
-    if (state.entries.size > 1000) prune(now);
-    state.entries.set(item.fingerprint, { rule: item.rule, until: now + durationMs(item.rule) });
-    state.passed++;
-    emit(item);
+    sequencer.run(
+      () => decide(item, emit),
+      (err) => {
+        logger.error({ err: String(err) }, "cooldown failed on an alert; passing it through");
+        emit(item);
+      },
+    );
   };
+
+  /** Held firings persisted before a restart: held again, released at their deadline. */
+  const restore = () => {
+    if (!store || !heldNs) return;
+    sequencer.run(
+      () =>
+        andThen(store.state.list(heldNs, scheduler.now()), (entries) => {
+          for (const { key, value } of entries) {
+            const saved = value as unknown as { rule: string; until: number; alert: Alert };
+            if (typeof saved?.until !== "number" || saved.alert?.kind !== "alert") continue;
+            if (state.entries.get(key)?.held) continue;
+            hold(saved.alert, saved.until, false);
+          }
+        }),
+      (err) => logger.warn({ err: String(err) }, "cooldown: could not restore held firings"),
+    );
+  };
+  restore();
+
+  const processor = storeIsAsync(store?.state)
+    ? { operator: sequencedOperator(outlets, sequencer, logger, handle) }
+    : statefulProcessor(outlets, logger, handle);
 
   return {
     state,
-    ...statefulProcessor(outlets, logger, handle),
+    ...processor,
     status() {
       const now = scheduler.now();
       prune(now);
@@ -121,6 +280,7 @@ export function createCooldown(
       };
     },
     async shutdown() {
+      await sequencer.idle();
       for (const e of state.entries.values()) e.timer?.unsubscribe();
     },
   };
@@ -130,5 +290,11 @@ export const cooldownFactory = defineFactory({
   kind: "processor",
   type: "cooldown",
   configSchema: cooldownConfigSchema,
-  create: (config, context): CooldownProcessor => createCooldown(config, context.scheduler, context.logger),
+  create: (config, context): CooldownProcessor =>
+    createCooldown(
+      config,
+      context.scheduler,
+      context.logger,
+      context.state ? { state: context.state, id: context.id } : undefined,
+    ),
 });
