@@ -1,13 +1,23 @@
 // `escalation` processor: an alert of an escalating severity (critical by default) still firing
 // `delay` minutes after its first notice is emitted again as `escalated` on the escalation route,
 // and again at each further level. A resolve cancels what is pending. Place it after cooldown.
+//
+// With a StateStore (context.state) each tracked alert is persisted in the key-value namespace
+// `escalation/<component id>` (key: fingerprint, value {alert, firstNoticeAt, level}), written when
+// tracking starts, when the alert's values change and after each level; a resolve deletes it. At
+// start the records are restored and re-armed: an escalation that fell due while the process was
+// down fires at once (the record's presence means no resolve was seen), and one whose record was
+// deleted (resolved, here or on another instance) is dropped when its timer comes. Each level is
+// sent by one instance only (a cooldown lock per fingerprint, first notice and level).
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
+import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveNumber, severitySchema } from "./rules/schema.ts";
 import { Outlets, statefulProcessor } from "./rules/stream.ts";
+import { type Emit, guarded, persist, Sequencer, sequencedOperator, storeIsAsync } from "./state-sequence.ts";
 
 const minutes = () => positiveNumber("expected a positive number of minutes");
 
@@ -29,7 +39,7 @@ interface Tracked {
   timer?: Subscription;
 }
 
-/** All escalation state in one object (a later StateStore persists this). */
+/** All escalation state in one object; with a StateStore each tracked alert is also stored. */
 export class EscalationState {
   readonly tracked = new Map<string, Tracked>();
   escalated = 0;
@@ -48,21 +58,117 @@ export interface EscalationProcessor extends Processor {
   shutdown(): Promise<void>;
 }
 
+/** Where an escalation processor keeps its tracked alerts in the store. */
+export const escalationNamespace = (componentId: string) => `escalation/${componentId}`;
+
+interface SavedTracked {
+  alert: Alert;
+  firstNoticeAt: number;
+  level: number;
+}
+
+/** Kept this long past the last level, so a long outage still finds the record. */
+const RECORD_GRACE_MS = 24 * 3_600_000;
+/** Retry delay of an escalation that found no subscriber (restored state, pipeline not wired yet). */
+const RESUBSCRIBE_WAIT_MS = 1000;
+
 export function createEscalation(
   config: EscalationConfig,
   scheduler: SchedulerLike,
   logger: Logger,
+  store?: { readonly state: StateStore; readonly id: string },
 ): EscalationProcessor {
   const state = new EscalationState();
   const outlets = new Outlets();
+  const sequencer = new Sequencer(logger);
   const levels = config.levels.length > 0 ? config.levels : [config.delay];
   const severities = new Set(config.severities);
+  const ns = store && escalationNamespace(store.id);
+  const lastLevelMs = (levels.at(-1) as number) * 60_000;
+
+  const save = (fingerprint: string, t: Tracked) => {
+    if (!store || !ns) return;
+    const nowMs = scheduler.now();
+    const value: SavedTracked = { alert: t.alert, firstNoticeAt: t.firstNoticeAt, level: t.level };
+    const ttlMs = Math.max(0, t.firstNoticeAt + lastLevelMs - nowMs) + RECORD_GRACE_MS;
+    persist(logger, "escalation.set", () =>
+      store.state.set(ns, fingerprint, value as unknown as JsonValue, { ttlMs, nowMs }),
+    );
+  };
+  const forget = (fingerprint: string) => {
+    if (!store || !ns) return;
+    persist(logger, "escalation.delete", () => store.state.delete(ns, fingerprint));
+  };
+  const savedOf = (value: JsonValue | undefined): SavedTracked | undefined => {
+    const saved = value as unknown as SavedTracked | undefined;
+    return saved && typeof saved.firstNoticeAt === "number" && saved.alert?.kind === "alert"
+      ? saved
+      : undefined;
+  };
 
   const arm = (fingerprint: string, t: Tracked) => {
     const minutesAt = levels[t.level];
     if (minutesAt === undefined) return;
     const due = t.firstNoticeAt + minutesAt * 60_000;
-    t.timer = scheduler.schedule(() => fire(fingerprint), Math.max(0, due - scheduler.now()));
+    t.timer = scheduler.schedule(() => onDue(fingerprint), Math.max(0, due - scheduler.now()));
+  };
+
+  const onDue = (fingerprint: string) => {
+    if (!store) return fire(fingerprint);
+    sequencer.run(
+      () => fireShared(fingerprint),
+      (err) => {
+        logger.error({ err: String(err), fingerprint }, "escalation check failed; escalating locally");
+        fire(fingerprint);
+      },
+    );
+  };
+
+  /** With a store: escalate only if no resolve deleted the record and no other instance sent the level. */
+  const fireShared = (fingerprint: string): MaybePromise<void> => {
+    const t = state.tracked.get(fingerprint);
+    if (!t || !store || !ns) return;
+    t.timer = undefined;
+    if (outlets.size === 0) {
+      t.timer = scheduler.schedule(() => onDue(fingerprint), RESUBSCRIBE_WAIT_MS);
+      return;
+    }
+    const nowMs = scheduler.now();
+    const record = guarded(
+      logger,
+      "escalation.get",
+      () => store.state.get(ns, fingerprint, nowMs),
+      () => ({ alert: t.alert, firstNoticeAt: t.firstNoticeAt, level: t.level }) as unknown as JsonValue,
+    );
+    return andThen(record, (value) => {
+      if (state.tracked.get(fingerprint) !== t) return;
+      const saved = savedOf(value);
+      if (!saved || saved.firstNoticeAt !== t.firstNoticeAt) {
+        // Resolved (here before a restart, or on another instance) since it was armed.
+        state.tracked.delete(fingerprint);
+        state.cancelled++;
+        logger.debug({ fingerprint }, "escalation dropped: the alert was resolved");
+        return;
+      }
+      if (saved.level > t.level) {
+        t.level = saved.level; // another instance sent these levels
+        return arm(fingerprint, t);
+      }
+      const lockKey = `escalation\u0000${ns}\u0000${fingerprint}\u0000${t.firstNoticeAt}\u0000${t.level}`;
+      const lock = guarded(
+        logger,
+        "tryAcquireCooldown",
+        () => store.state.tryAcquireCooldown(lockKey, t.firstNoticeAt + lastLevelMs + RECORD_GRACE_MS, nowMs),
+        () => true,
+      );
+      return andThen(lock, (mine) => {
+        if (state.tracked.get(fingerprint) !== t) return;
+        if (mine) return fire(fingerprint);
+        t.level++;
+        save(fingerprint, t);
+        arm(fingerprint, t);
+      });
+    });
   };
 
   const fire = (fingerprint: string) => {
@@ -81,13 +187,13 @@ export function createEscalation(
       details: { ...t.alert.details, escalated_after_minutes: minutesAt },
     };
     logger.debug({ fingerprint, level: t.level }, "alert escalated");
+    save(fingerprint, t);
     outlets.next(escalated);
     arm(fingerprint, t);
   };
 
-  const handle = (item: Item, emit: (item: Item) => void) => {
-    emit(item);
-    if (item.kind !== "alert") return;
+  /** Bookkeeping for an alert already passed on. */
+  const track = (item: Alert): MaybePromise<void> => {
     const t = state.tracked.get(item.fingerprint);
     if (item.status === "resolved") {
       if (t) {
@@ -95,21 +201,78 @@ export function createEscalation(
         state.tracked.delete(item.fingerprint);
         if (t.level < levels.length) state.cancelled++;
       }
+      forget(item.fingerprint);
       return;
     }
     if (item.status !== "firing" || !severities.has(item.severity)) return;
     if (t) {
       t.alert = item; // newer values for the eventual escalation; the clock keeps the first notice
+      save(item.fingerprint, t);
       return;
     }
-    const fresh: Tracked = { alert: item, firstNoticeAt: scheduler.now(), level: 0 };
-    state.tracked.set(item.fingerprint, fresh);
-    arm(item.fingerprint, fresh);
+    const now = scheduler.now();
+    // Another instance (or this one before a restart) may track the same firing: keep its clock.
+    const existing =
+      !store || !ns
+        ? undefined
+        : guarded(
+            logger,
+            "escalation.get",
+            () => store.state.get(ns, item.fingerprint, now),
+            () => undefined,
+          );
+    return andThen(existing, (value) => {
+      if (state.tracked.has(item.fingerprint)) return;
+      const saved = savedOf(value);
+      const fresh: Tracked = saved
+        ? { alert: item, firstNoticeAt: saved.firstNoticeAt, level: saved.level }
+        : { alert: item, firstNoticeAt: now, level: 0 };
+      state.tracked.set(item.fingerprint, fresh);
+      save(item.fingerprint, fresh);
+      arm(item.fingerprint, fresh);
+    });
   };
+
+  const handle = (item: Item, emit: Emit) => {
+    emit(item);
+    if (item.kind !== "alert") return;
+    if (!store) {
+      track(item);
+      return;
+    }
+    sequencer.run(
+      () => track(item),
+      (err) =>
+        logger.error({ err: String(err), fingerprint: item.fingerprint }, "escalation tracking failed"),
+    );
+  };
+
+  /** Records left by a previous process: tracked again; overdue ones are checked at once. */
+  const restore = () => {
+    if (!store || !ns) return;
+    sequencer.run(
+      () =>
+        andThen(store.state.list(ns, scheduler.now()), (entries) => {
+          for (const { key, value } of entries) {
+            const saved = savedOf(value);
+            if (!saved || saved.level >= levels.length || state.tracked.has(key)) continue;
+            const t: Tracked = { alert: saved.alert, firstNoticeAt: saved.firstNoticeAt, level: saved.level };
+            state.tracked.set(key, t);
+            arm(key, t);
+          }
+        }),
+      (err) => logger.warn({ err: String(err) }, "escalation: could not restore tracked alerts"),
+    );
+  };
+  restore();
+
+  const processor = storeIsAsync(store?.state)
+    ? { operator: sequencedOperator(outlets, sequencer, logger, handle) }
+    : statefulProcessor(outlets, logger, handle);
 
   return {
     state,
-    ...statefulProcessor(outlets, logger, handle),
+    ...processor,
     status() {
       let pending = 0;
       for (const t of state.tracked.values()) if (t.level < levels.length) pending++;
@@ -122,6 +285,7 @@ export function createEscalation(
       };
     },
     async shutdown() {
+      await sequencer.idle();
       for (const t of state.tracked.values()) t.timer?.unsubscribe();
     },
   };
@@ -140,5 +304,10 @@ export const escalationFactory = defineFactory({
     return [];
   },
   create: (config, context): EscalationProcessor =>
-    createEscalation(config, context.scheduler, context.logger),
+    createEscalation(
+      config,
+      context.scheduler,
+      context.logger,
+      context.state ? { state: context.state, id: context.id } : undefined,
+    ),
 });

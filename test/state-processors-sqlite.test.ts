@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type CooldownProcessor, cooldownFactory } from "../processors/cooldown.ts";
+import { type EscalationProcessor, escalationFactory } from "../processors/escalation.ts";
 import { type ThrottleProcessor, throttleFactory } from "../processors/throttle.ts";
 import type { Alert } from "../src/signal.ts";
 import { SqliteStateStore } from "../src/state/sqlite-store.ts";
@@ -139,5 +140,68 @@ describe("throttle on SQLite across a restart", () => {
     second.clock.advanceTo(10 * MIN);
     expect(b.processor.status().held).toBe(0);
     expect(b.out).toEqual([]);
+  });
+});
+
+describe("escalation on SQLite across a restart", () => {
+  const config = { levels: [15, 30] };
+  const critical = (status: Alert["status"] = "firing") =>
+    alert("system_health", status, { severity: "critical" });
+  const escalations = (w: Wired<unknown>) =>
+    w.out.flatMap(({ at, item }) =>
+      item.kind === "alert" && item.status === "escalated" ? [[at, item.escalationLevel]] : [],
+    );
+
+  it("an escalation due while the process was down fires on restart; later levels keep the first notice's clock", async () => {
+    const first = boot(0);
+    const a = await wire<unknown, EscalationProcessor>(escalationFactory, config, first);
+    a.input.next(critical());
+    first.clock.advanceTo(5 * MIN);
+    crash(a);
+
+    const second = boot(20 * MIN); // level 1 fell due at 15 min, while nothing ran
+    const b = await wire<unknown, EscalationProcessor>(escalationFactory, config, second);
+    expect(b.processor.status()).toMatchObject({ tracked: 1, pending_escalations: 1 });
+    second.clock.advanceTo(21 * MIN);
+    expect(escalations(b)).toEqual([[20 * MIN, 1]]);
+    second.clock.advanceTo(30 * MIN);
+    expect(escalations(b)).toEqual([
+      [20 * MIN, 1],
+      [30 * MIN, 2],
+    ]);
+    second.clock.advanceTo(90 * MIN);
+    expect(escalations(b)).toHaveLength(2);
+  });
+
+  it("a level sent before the restart is not sent again, and a resolve after the restart cancels the rest", async () => {
+    const first = boot(0);
+    const a = await wire<unknown, EscalationProcessor>(escalationFactory, config, first);
+    a.input.next(critical());
+    first.clock.advanceTo(16 * MIN);
+    expect(escalations(a)).toEqual([[15 * MIN, 1]]);
+    crash(a);
+
+    const second = boot(17 * MIN);
+    const b = await wire<unknown, EscalationProcessor>(escalationFactory, config, second);
+    second.clock.advanceTo(20 * MIN);
+    b.input.next(critical("resolved"));
+    second.clock.advanceTo(60 * MIN);
+    expect(escalations(b)).toEqual([]);
+    expect(b.processor.status()).toMatchObject({ tracked: 0, cancelled: 1 });
+  });
+
+  it("an escalation whose alert was resolved before the restart is dropped", async () => {
+    const first = boot(0);
+    const a = await wire<unknown, EscalationProcessor>(escalationFactory, config, first);
+    a.input.next(critical());
+    first.clock.advanceTo(5 * MIN);
+    a.input.next(critical("resolved"));
+    crash(a);
+
+    const second = boot(20 * MIN);
+    const b = await wire<unknown, EscalationProcessor>(escalationFactory, config, second);
+    second.clock.advanceTo(60 * MIN);
+    expect(b.processor.status().tracked).toBe(0);
+    expect(escalations(b)).toEqual([]);
   });
 });
