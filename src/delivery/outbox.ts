@@ -9,10 +9,13 @@ export interface OutboxRecord<P = unknown> {
   readonly rule?: string;
   /** Enqueue time, ms (scheduler clock). */
   readonly enqueuedAt: number;
+  /** Identity of the notice (not secret): a shared outbox collapses records with the same key. */
+  readonly dedupeKey?: string;
 }
 
 export interface Outbox<P = unknown> {
-  onEnqueue(record: OutboxRecord<P>): void | Promise<void>;
+  /** A shared outbox answers whether the record was stored (false: it collapsed into an earlier one). */
+  onEnqueue(record: OutboxRecord<P>): void | Promise<void> | Promise<boolean>;
   onDelivered(id: string): void | Promise<void>;
   onFailed(id: string, reason: string): void | Promise<void>;
   /** Records still pending (enqueued, neither delivered nor failed): re-sent on start. */
@@ -38,4 +41,31 @@ export class MemoryOutbox<P = unknown> implements Outbox<P> {
   pending(): readonly OutboxRecord<P>[] {
     return [...this.#pending.values()];
   }
+}
+
+/**
+ * An outbox shared through the state store (possibly by several instances): the queue pulls from it.
+ * Each record is claimed with a lease before delivery, the lease is renewed while the delivery
+ * retries, and a record whose holder died is claimed by another instance once its lease expires.
+ */
+export interface SharedOutbox<P = unknown> extends Outbox<P> {
+  readonly shared: true;
+  /** Persist a record; false when it collapsed into an identical earlier one (same dedupeKey). */
+  onEnqueue(record: OutboxRecord<P>): Promise<boolean>;
+  /** The oldest record of the destination nobody holds (or whose lease ran out), now leased to us. */
+  claimNext(destination: string): Promise<OutboxRecord<P> | undefined>;
+  /** Extend our lease on a claimed record; false when it was lost to another instance. */
+  renew(id: string): Promise<boolean>;
+  /** Give a claimed record back (shutdown), so another instance or the next start takes it at once. */
+  release(id: string): Promise<void>;
+  /** Destination keys with stored records (restore starts a lane for each it can resolve). */
+  destinations(): Promise<readonly string[]>;
+  /** How often idle lanes look for claimable records, ms (restored ones, a dead instance's ones). */
+  readonly pollMs: number;
+  /** How often a held lease is renewed, ms. */
+  readonly renewMs: number;
+}
+
+export function isSharedOutbox<P>(outbox: Outbox<P>): outbox is SharedOutbox<P> {
+  return (outbox as { readonly shared?: unknown }).shared === true;
 }

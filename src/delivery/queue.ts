@@ -1,126 +1,41 @@
 // The delivery queue in front of every exporter: per destination FIFO, token-bucket rate limit,
 // Retry-After on 429, exponential backoff on transient errors, permanent failures recorded once.
+// With a shared outbox (the state store) each lane pulls instead: it claims the destination's oldest
+// stored entry with a lease, renews the lease while the delivery retries, then acks or dead-letters it.
 import { randomUUID } from "node:crypto";
-import type { Logger } from "pino";
-import type { SchedulerLike } from "rxjs";
-import { MemoryOutbox, type Outbox, type OutboxRecord } from "./outbox.ts";
+import { deferred, type Entry, finishEntry, type Lane, lanePending, laneStatus, newLane } from "./lane.ts";
+import { isSharedOutbox, MemoryOutbox, type Outbox, type OutboxRecord } from "./outbox.ts";
 import type { DeliveryOutcome } from "./outcome.ts";
+import type {
+  DeliveryDestination,
+  DeliveryMeta,
+  DeliveryQueueOptions,
+  DeliveryResult,
+  DeliveryStatus,
+  DeliveryTicket,
+  FailureRecord,
+  ShutdownReport,
+} from "./queue-types.ts";
 import { stripSecrets } from "./redact.ts";
+import { SharedLanes } from "./shared-lanes.ts";
 import { backoffDelay, schedulerSleep, TokenBucket } from "./timing.ts";
 
-export interface DeliveryDestination<P> {
-  /** Stable, non-secret key; the outbox stores it. */
-  readonly key: string;
-  /** Redacted name for logs and status, e.g. `hooks.slack.com/services/T***`. */
-  readonly label: string;
-  send(payload: P, attempt: number): Promise<DeliveryOutcome>;
-}
-
-export interface DeliveryQueueOptions<P> {
-  readonly scheduler: SchedulerLike;
-  readonly logger: Logger;
-  /** Sustained messages per second per destination (Slack: 1). */
-  readonly ratePerSecond?: number;
-  /** Short burst allowance per destination. */
-  readonly burst?: number;
-  /** Attempts before giving up (0 = no limit). */
-  readonly maxAttempts?: number;
-  /** Time since the first attempt before giving up, ms (0 = no limit). */
-  readonly maxRetryTimeMs?: number;
-  readonly initialBackoffMs?: number;
-  readonly maxBackoffMs?: number;
-  /** Log every attempt (ALERT_LOG_ATTEMPTS), not only failures. */
-  readonly logAttempts?: boolean;
-  /** Entries waiting per destination before new ones are refused (recorded as failed). */
-  readonly maxPending?: number;
-  /** How many recent failures status() keeps per destination. */
-  readonly lastFailures?: number;
-  readonly outbox?: Outbox<P>;
-  /** Jitter source, injectable for tests. */
-  readonly random?: () => number;
-  /** Secret strings stripped from any reason text before it is logged or stored. */
-  readonly secrets?: readonly string[];
-}
-
-export interface DeliveryMeta {
-  /** Rule name (or item kind) shown in failure records. */
-  readonly rule?: string;
-}
-
-export interface DeliveryResult {
-  readonly id: string;
-  readonly destination: string;
-  readonly state: "delivered" | "failed" | "pending";
-  readonly attempts: number;
-  readonly status?: number;
-  readonly reason?: string;
-}
-
-export interface DeliveryTicket {
-  readonly id: string;
-  /** Resolves once the outbox has recorded the entry. */
-  readonly accepted: Promise<void>;
-  /** Resolves when delivered, permanently failed, or left pending at shutdown. */
-  readonly done: Promise<DeliveryResult>;
-}
-
-export interface FailureRecord {
-  readonly rule?: string;
-  readonly reason: string;
-  readonly status?: number;
-  readonly attempts: number;
-  readonly time: string;
-}
-
-export interface DestinationStatus {
-  readonly destination: string;
-  readonly pending: number;
-  readonly in_flight: number;
-  readonly delivered: number;
-  readonly retried: number;
-  readonly rate_limited: number;
-  readonly failed: number;
-  readonly last_failures: readonly FailureRecord[];
-}
-
-export interface DeliveryStatus {
-  readonly pending: number;
-  readonly delivered: number;
-  readonly retried: number;
-  readonly failed: number;
-  readonly destinations: readonly DestinationStatus[];
-}
-
-export interface ShutdownReport {
-  /** Entries not delivered by the deadline; they stay in the outbox. */
-  readonly pending: number;
-  readonly left: ReadonlyArray<{ destination: string; pending: number }>;
-}
-
-interface Entry<P> {
-  readonly record: OutboxRecord<P>;
-  readonly destination: DeliveryDestination<P>;
-  readonly accepted: Promise<void>;
-  attempts: number;
-  firstAttemptAt?: number;
-  resolve(result: DeliveryResult): void;
-}
-
-interface Lane<P> {
-  readonly destination: DeliveryDestination<P>;
-  readonly entries: Entry<P>[];
-  readonly bucket: TokenBucket;
-  running: boolean;
-  inFlight: number;
-  delivered: number;
-  retried: number;
-  rateLimited: number;
-  failed: number;
-  readonly lastFailures: FailureRecord[];
-}
+export type {
+  DeliveryDestination,
+  DeliveryMeta,
+  DeliveryQueueOptions,
+  DeliveryResult,
+  DeliveryStatus,
+  DeliveryTicket,
+  DestinationStatus,
+  FailureRecord,
+  ShutdownReport,
+} from "./queue-types.ts";
 
 export class DeliveryQueue<P = unknown> {
   readonly #o: Required<Omit<DeliveryQueueOptions<P>, "outbox">> & { outbox: Outbox<P> };
+  /** Pull mode, when the outbox is shared (the state store). */
+  readonly #shared: SharedLanes<P> | undefined;
   readonly #lanes = new Map<string, Lane<P>>();
   readonly #abort = new AbortController();
   #idleWaiters: Array<() => void> = [];
@@ -141,6 +56,18 @@ export class DeliveryQueue<P = unknown> {
       ...options,
       outbox: options.outbox ?? new MemoryOutbox<P>(),
     };
+    const outbox = this.#o.outbox;
+    this.#shared = isSharedOutbox(outbox)
+      ? new SharedLanes(outbox, {
+          scheduler: this.#o.scheduler,
+          logger: this.#o.logger,
+          signal: this.#abort.signal,
+          lane: (destination) => this.#lane(destination),
+          lanes: () => this.#lanes.values(),
+          kick: (lane) => this.#kick(lane),
+          outboxError: (error) => this.#logOutboxError(error),
+        })
+      : undefined;
   }
 
   /** Queue one payload for a destination; delivery happens in the background, in order. */
@@ -151,12 +78,15 @@ export class DeliveryQueue<P = unknown> {
       payload,
       rule: meta.rule,
       enqueuedAt: this.#o.scheduler.now(),
+      ...(meta.key !== undefined ? { dedupeKey: meta.key } : {}),
     };
+    if (this.#shared) return this.#shared.enqueue(destination, record);
     return this.#add(destination, record, true);
   }
 
   /** Re-queue what a durable outbox still holds from a previous run. */
   async restore(resolve: (key: string) => DeliveryDestination<P> | undefined): Promise<number> {
+    if (this.#shared) return this.#shared.restore(resolve);
     const records = await this.#o.outbox.pending();
     let restored = 0;
     for (const record of records) {
@@ -173,10 +103,7 @@ export class DeliveryQueue<P = unknown> {
 
   #add(destination: DeliveryDestination<P>, record: OutboxRecord<P>, persist: boolean): DeliveryTicket {
     const lane = this.#lane(destination);
-    let resolve!: (r: DeliveryResult) => void;
-    const done = new Promise<DeliveryResult>((r) => {
-      resolve = r;
-    });
+    const { promise: done, resolve } = deferred<DeliveryResult>();
     if (lane.entries.length >= this.#o.maxPending) {
       const reason = `queue full (${this.#o.maxPending} pending)`;
       this.#recordFailure(lane, record, reason, undefined, 0);
@@ -192,30 +119,32 @@ export class DeliveryQueue<P = unknown> {
   #lane(destination: DeliveryDestination<P>): Lane<P> {
     let lane = this.#lanes.get(destination.key);
     if (!lane) {
-      lane = {
+      lane = newLane(
         destination,
-        entries: [],
-        bucket: new TokenBucket(this.#o.ratePerSecond, this.#o.burst, this.#o.scheduler.now()),
-        running: false,
-        inFlight: 0,
-        delivered: 0,
-        retried: 0,
-        rateLimited: 0,
-        failed: 0,
-        lastFailures: [],
-      };
+        new TokenBucket(this.#o.ratePerSecond, this.#o.burst, this.#o.scheduler.now()),
+      );
       this.#lanes.set(destination.key, lane);
     }
     return lane;
+  }
+
+  #kick(lane: Lane<P>): void {
+    lane.wake = true;
+    void this.#pump(lane);
   }
 
   async #pump(lane: Lane<P>): Promise<void> {
     if (lane.running) return;
     lane.running = true;
     try {
-      while (lane.entries.length > 0 && !this.#abort.signal.aborted) {
+      while (!this.#abort.signal.aborted) {
+        if (lane.entries.length === 0 && !(await this.#shared?.claimInto(lane))) break;
         const entry = lane.entries[0] as Entry<P>;
         await entry.accepted;
+        if (entry.lost) {
+          this.#shared?.dropLost(lane, entry);
+          continue;
+        }
         const wait = lane.bucket.tryTake(this.#o.scheduler.now());
         if (wait > 0) {
           await schedulerSleep(this.#o.scheduler, wait, this.#abort.signal);
@@ -223,7 +152,7 @@ export class DeliveryQueue<P = unknown> {
         }
         const outcome = await this.#attempt(lane, entry);
         if (outcome.ok) {
-          lane.entries.shift();
+          finishEntry(lane, entry);
           lane.delivered++;
           await this.#safeOutbox(() => this.#o.outbox.onDelivered(entry.record.id));
           entry.resolve(this.#result(entry, "delivered", outcome.status));
@@ -266,6 +195,7 @@ export class DeliveryQueue<P = unknown> {
     entry.attempts++;
     entry.firstAttemptAt ??= startedAt;
     lane.inFlight++;
+    entry.sending = true;
     let outcome: DeliveryOutcome;
     try {
       outcome = await lane.destination.send(entry.record.payload, entry.attempts);
@@ -277,6 +207,7 @@ export class DeliveryQueue<P = unknown> {
       };
     } finally {
       lane.inFlight--;
+      entry.sending = false;
     }
     const line = {
       destination: lane.destination.label,
@@ -293,7 +224,7 @@ export class DeliveryQueue<P = unknown> {
   }
 
   #fail(lane: Lane<P>, entry: Entry<P>, reason: string, status: number | undefined): void {
-    lane.entries.shift();
+    finishEntry(lane, entry);
     this.#recordFailure(lane, entry.record, reason, status, entry.attempts);
     void this.#safeOutbox(() => this.#o.outbox.onFailed(entry.record.id, reason));
     entry.resolve(this.#result(entry, "failed", status, reason));
@@ -334,18 +265,23 @@ export class DeliveryQueue<P = unknown> {
     return stripSecrets(reason, this.#o.secrets);
   }
 
-  async #safeOutbox(call: () => void | Promise<void>): Promise<void> {
+  async #safeOutbox(call: () => unknown): Promise<void> {
     try {
       await call();
     } catch (error) {
-      const reason = this.#clean(error instanceof Error ? error.message : String(error));
-      this.#o.logger.error({ reason }, "delivery outbox error");
+      this.#logOutboxError(error);
     }
   }
 
+  #logOutboxError(error: unknown): void {
+    const reason = this.#clean(error instanceof Error ? error.message : String(error));
+    this.#o.logger.error({ reason }, "delivery outbox error");
+  }
+
+  /** Entries this queue still has to settle (shared outbox: held or awaiting the store's answer). */
   get pending(): number {
     let n = 0;
-    for (const lane of this.#lanes.values()) n += lane.entries.length;
+    for (const lane of this.#lanes.values()) n += lanePending(lane);
     return n;
   }
 
@@ -358,28 +294,24 @@ export class DeliveryQueue<P = unknown> {
 
   /** Resolves when nothing is pending. */
   whenIdle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
+    if (this.#idle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  #idle(): boolean {
+    return this.pending === 0 && [...this.#lanes.values()].every((lane) => !lane.running);
+  }
+
   #notifyIfIdle(): void {
-    if (this.pending > 0) return;
+    if (!this.#idle()) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();
   }
 
   status(): DeliveryStatus {
-    const destinations: DestinationStatus[] = [...this.#lanes.values()].map((lane) => ({
-      destination: lane.destination.label,
-      pending: lane.entries.length,
-      in_flight: lane.inFlight,
-      delivered: lane.delivered,
-      retried: lane.retried,
-      rate_limited: lane.rateLimited,
-      failed: lane.failed,
-      last_failures: [...lane.lastFailures],
-    }));
+    const shared = this.#shared !== undefined;
+    const destinations = [...this.#lanes.values()].map((lane) => laneStatus(lane, shared));
     const sum = (key: "pending" | "delivered" | "retried" | "failed") =>
       destinations.reduce((n, d) => n + d[key], 0);
     return {
@@ -388,12 +320,13 @@ export class DeliveryQueue<P = unknown> {
       retried: sum("retried"),
       failed: sum("failed"),
       destinations,
+      ...(shared ? { outbox: "state" as const } : {}),
     };
   }
 
   /** Drain for up to `deadlineMs` (scheduler time), then stop; what is left stays in the outbox. */
   async shutdown(deadlineMs: number): Promise<ShutdownReport> {
-    if (this.pending > 0) {
+    if (!this.#idle()) {
       const timeout = new AbortController();
       await Promise.race([this.whenIdle(), schedulerSleep(this.#o.scheduler, deadlineMs, timeout.signal)]);
       timeout.abort();
@@ -401,11 +334,23 @@ export class DeliveryQueue<P = unknown> {
     this.#abort.abort();
     const left: Array<{ destination: string; pending: number }> = [];
     for (const lane of this.#lanes.values()) {
-      if (lane.entries.length === 0) continue;
-      left.push({ destination: lane.destination.label, pending: lane.entries.length });
-      for (const entry of lane.entries) entry.resolve(this.#result(entry, "pending"));
+      const count = lanePending(lane);
+      if (count === 0) continue;
+      left.push({ destination: lane.destination.label, pending: count });
+      for (const entry of lane.entries) {
+        entry.finished = true;
+        entry.renewal?.unsubscribe();
+        // Given back so a restart or another instance sends it at once; one on the wire keeps its
+        // lease until it runs out (it may be sent twice: at-least-once).
+        if (!entry.sending) this.#shared?.release(entry);
+        entry.resolve(this.#result(entry, "pending"));
+      }
+      for (const [id, ticket] of lane.tickets) {
+        ticket.resolve({ id, destination: lane.destination.label, state: "pending", attempts: 0 });
+      }
+      lane.tickets.clear();
       this.#o.logger.warn(
-        { destination: lane.destination.label, pending: lane.entries.length },
+        { destination: lane.destination.label, pending: count },
         "deliveries still pending at shutdown",
       );
     }

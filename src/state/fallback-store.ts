@@ -7,6 +7,7 @@ import { MemoryStateStore } from "./memory-store.ts";
 import { applyRemoteOp, OutageJournal, type RemoteOp } from "./outage-journal.ts";
 import type { RedisStateStore } from "./redis-store.ts";
 import type {
+  ClaimOptions,
   DeadLetter,
   EnqueueDedupe,
   JsonValue,
@@ -204,14 +205,18 @@ export class FallbackStore implements StateStore {
     leaseMs: number,
     limit: number,
     nowMs: number,
+    options?: ClaimOptions,
   ): Promise<OutboxEntry[]> {
     // Local entries (left from an outage) go first: they are the oldest this instance knows of.
-    const local = this.#local.claim(destination, owner, leaseMs, limit, nowMs);
+    const local = this.#local.claim(destination, owner, leaseMs, limit, nowMs, options);
     const rest = limit - local.length;
     if (rest <= 0) return local;
+    // In order, a local entry still held blocks the shared ones behind it.
+    if (options?.inOrder && this.#local.pending(destination).some((e) => (e.leaseUntilMs ?? 0) > nowMs))
+      return local;
     const remote = await this.#route(
       nowMs,
-      () => this.remote.claim(destination, owner, leaseMs, rest, nowMs),
+      () => this.remote.claim(destination, owner, leaseMs, rest, nowMs, options),
       () => [],
     );
     return [...local, ...remote];

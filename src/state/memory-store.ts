@@ -1,5 +1,6 @@
 // In-process state: the `memory` backend, and the local side of a FallbackStore while Redis is away.
 import {
+  type ClaimOptions,
   type DeadLetter,
   type EnqueueDedupe,
   type JsonValue,
@@ -208,13 +209,23 @@ export class MemoryStateStore implements StateStore {
     return id;
   }
 
-  claim(destination: string, owner: string, leaseMs: number, limit: number, nowMs: number): OutboxEntry[] {
+  claim(
+    destination: string,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    nowMs: number,
+    options?: ClaimOptions,
+  ): OutboxEntry[] {
     const claimed: OutboxEntry[] = [];
     const queue = this.#outbox.get(destination);
     if (!queue) return claimed;
     for (const entry of queue.values()) {
       if (claimed.length >= limit) break;
-      if (entry.owner !== undefined && (entry.leaseUntilMs ?? 0) > nowMs) continue;
+      if (entry.owner !== undefined && (entry.leaseUntilMs ?? 0) > nowMs) {
+        if (options?.inOrder) break;
+        continue;
+      }
       entry.owner = owner;
       entry.leaseUntilMs = nowMs + leaseMs;
       entry.attempts++;

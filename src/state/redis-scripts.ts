@@ -54,15 +54,20 @@ redis.call('ZADD', p .. 'ob:q:' .. ARGV[2], seq, id)
 redis.call('SADD', p .. 'ob:dests', ARGV[2])
 return id`;
 
-/** ARGV prefix, destination, owner, leaseUntil, limit, now → {id, payload, enqueued, attempts}[]. */
+/**
+ * ARGV prefix, destination, owner, leaseUntil, limit, now, inOrder ('1': stop at the first entry
+ * under a live lease) → {id, payload, enqueued, attempts}[].
+ */
 export const OUTBOX_CLAIM = `
 local p = ARGV[1]
 local q = p .. 'ob:q:' .. ARGV[2]
 local limit = tonumber(ARGV[5])
 local now = tonumber(ARGV[6])
+local inOrder = ARGV[7] == '1'
 local out = {}
 local offset = 0
-while #out < limit do
+local stop = false
+while #out < limit and not stop do
   local ids = redis.call('ZRANGE', q, offset, offset + 99)
   if #ids == 0 then break end
   for _, id in ipairs(ids) do
@@ -73,6 +78,9 @@ while #out < limit do
       redis.call('HSET', key, 'owner', ARGV[3], 'lease', ARGV[4])
       out[#out + 1] = {id, f[3], f[4], attempts}
       if #out >= limit then break end
+    elseif f[3] and inOrder then
+      stop = true
+      break
     end
   end
   offset = offset + 100

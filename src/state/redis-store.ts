@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import * as lua from "./redis-scripts.ts";
 import {
+  type ClaimOptions,
   type DeadLetter,
   type EnqueueDedupe,
   type JsonValue,
@@ -275,13 +276,22 @@ export class RedisStateStore implements StateStore {
     leaseMs: number,
     limit: number,
     nowMs: number,
+    options?: ClaimOptions,
   ): Promise<OutboxEntry[]> {
     if (limit <= 0) return [];
     const leaseUntilMs = nowMs + leaseMs;
     const rows = (await this.#eval(
       lua.OUTBOX_CLAIM,
       [],
-      [this.prefix, destination, owner, String(leaseUntilMs), String(limit), String(nowMs)],
+      [
+        this.prefix,
+        destination,
+        owner,
+        String(leaseUntilMs),
+        String(limit),
+        String(nowMs),
+        options?.inOrder ? "1" : "",
+      ],
     )) as Array<[string, string, string, number]>;
     return rows.map(([id, payload, enqueued, attempts]) => ({
       id,

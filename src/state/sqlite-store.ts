@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { migrate } from "./sqlite-schema.ts";
 import {
+  type ClaimOptions,
   type DeadLetter,
   type EnqueueDedupe,
   type JsonValue,
@@ -169,12 +170,30 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
-  claim(destination: string, owner: string, leaseMs: number, limit: number, nowMs: number): OutboxEntry[] {
+  claim(
+    destination: string,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    nowMs: number,
+    options?: ClaimOptions,
+  ): OutboxEntry[] {
     return this.#tx(() => {
-      const rows = this.#q(
-        `SELECT * FROM outbox WHERE destination = ? AND (owner IS NULL OR lease_until <= ?)
-         ORDER BY id LIMIT ?`,
-      ).all(destination, nowMs, limit);
+      const free = (row: Row) => row.owner === null || Number(row.lease_until) <= nowMs;
+      let rows: Row[];
+      if (options?.inOrder) {
+        const head = this.#q("SELECT * FROM outbox WHERE destination = ? ORDER BY id LIMIT ?").all(
+          destination,
+          limit,
+        );
+        const stop = head.findIndex((row) => !free(row));
+        rows = stop < 0 ? head : head.slice(0, stop);
+      } else {
+        rows = this.#q(
+          `SELECT * FROM outbox WHERE destination = ? AND (owner IS NULL OR lease_until <= ?)
+           ORDER BY id LIMIT ?`,
+        ).all(destination, nowMs, limit);
+      }
       const update = this.#q(
         "UPDATE outbox SET owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?",
       );

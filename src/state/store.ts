@@ -58,6 +58,15 @@ export interface EnqueueDedupe {
   readonly ttlMs: number;
 }
 
+export interface ClaimOptions {
+  /**
+   * Strict order: stop at the first entry under a live lease instead of skipping it, so a destination
+   * is delivered in enqueue order by one holder at a time (a restarted instance waits for the dead
+   * one's lease rather than overtaking it).
+   */
+  readonly inOrder?: boolean;
+}
+
 /** A permanently failed delivery, kept for status and inspection. */
 export interface DeadLetter {
   readonly id: string;
@@ -138,6 +147,7 @@ export interface StateStore {
     leaseMs: number,
     limit: number,
     nowMs: number,
+    options?: ClaimOptions,
   ): MaybePromise<OutboxEntry[]>;
   /** Extend a lease still held by `owner`; false if it was lost (expired and taken, or acked). */
   renew(id: string, owner: string, leaseMs: number, nowMs: number): MaybePromise<boolean>;
