@@ -10,8 +10,11 @@ export type Emit = (item: Item) => void;
 
 /** One live instance of a processor's synchronous step, bound to its downstream `emit`. */
 export interface ProcessorStage {
-  /** Handle one item; anything it (or later, its scheduler timers) produces goes to `emit`. */
-  push(item: Item): void;
+  /**
+   * Handle one item; anything it (or later, its scheduler timers) produces goes to `emit`.
+   * Called detached from the stage object (`this` is not bound): write it as an arrow/closure.
+   */
+  readonly push: (item: Item) => void;
   /** Upstream completed: flush what is held (into `emit`, still live) before the stream completes. */
   complete?(): void;
   /** Unsubscribed, errored or completed: stop timers and forget `emit`. */
@@ -33,7 +36,7 @@ export function operatorFromStages(factories: readonly StageFactory[]): Operator
       for (let i = n - 1; i >= 0; i--) {
         const stage = (factories[i] as StageFactory)(emit);
         stages[i] = stage;
-        emit = (item) => stage.push(item);
+        emit = stage.push; // called unbound: one call per hop
       }
       const head = emit;
       let closed = false;

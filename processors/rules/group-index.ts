@@ -1,7 +1,7 @@
 // Finds a point's group without building a key string per point: one nested Map level per
 // group_by label, keyed by the attribute values themselves (their hashes are cached by V8).
 import type { Attributes } from "../../src/signal.ts";
-import { attributeText, lookupAttribute } from "./matchers.ts";
+import { attributeText, interned, lookupAttribute } from "./matchers.ts";
 
 const MISSING = "\u0000missing";
 
@@ -14,7 +14,7 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
   private single: G | undefined;
 
   constructor(groupBy: readonly string[]) {
-    this.keys = groupBy;
+    this.keys = groupBy.map(interned);
   }
 
   get size(): number {

@@ -60,24 +60,28 @@ export class RuleEngine {
 
   /** Feed one item; alerts it causes are emitted synchronously. Non-selected items are ignored. */
   handle(item: Item, emit: Emit): void {
-    const sel = this.spec.selection;
     let g: SeriesGroup;
-    const now = this.scheduler.now();
+    let now: number;
     if (item.kind === "metric") {
-      // Cheap name pre-filter before the selection's attribute matchers.
-      if (item.name !== this.nameA && item.name !== this.nameB) return;
+      // Every rule sees every point: reject by name before any other work (the clock included).
+      const name = item.name;
+      if (name !== this.nameA && name !== this.nameB) return;
+      const sel = this.spec.selection;
       const bits = sel.matchMetric(item);
       if (bits === 0) return;
       if (isNegativeDelta(item)) {
         this.negativeDeltas++;
         return;
       }
+      now = this.scheduler.now();
       g = this.groupFor(item.attributes, item.resource);
       if (sel.shape === "ratio") g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
       else if (item.type === "histogram") g.addHistogram(now, item);
       else g.addValue(now, item.value);
     } else if (item.kind === "span") {
+      const sel = this.spec.selection;
       if (!sel.matchSpan(item)) return;
+      now = this.scheduler.now();
       g = this.groupFor(item.attributes, item.resource);
       g.addValue(now, sel.spanValue(item));
     } else {
@@ -200,9 +204,13 @@ export class RuleEngine {
         this.logger.error({ err, rule: this.spec.rule }, "rule tick failed");
       }
     });
+    const { nameA, nameB } = this;
+    const spans = this.spec.selection.shape === "spans";
     return {
       push: (item) => {
         emit(item);
+        // The common case, a point of another rule, is rejected here without entering `handle`.
+        if (item.kind === "metric" ? item.name !== nameA && item.name !== nameB : !spans) return;
         try {
           this.handle(item, emit);
         } catch (err) {

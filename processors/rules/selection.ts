@@ -1,7 +1,7 @@
 // Which signals a rule reads: a metric (+where), a ratio of two metric selections, or spans.
 // Compiled once; `match*` are the per-item hot path (a name compare before any attribute work).
 import type { HistogramPoint, MetricPoint, SpanSignal } from "../../src/signal.ts";
-import { type AttributePredicate, compileWhere } from "./matchers.ts";
+import { type AttributePredicate, compileWhere, interned } from "./matchers.ts";
 import type { MetricSelection, SpanSelection, WhereConfig } from "./schema.ts";
 
 /** Bit flags: which part of the rule a point feeds. */
@@ -33,7 +33,7 @@ interface CompiledMetric {
 }
 
 function compileMetric(sel: MetricSelection): CompiledMetric {
-  return { name: sel.metric, where: compileWhere(sel.where) };
+  return { name: interned(sel.metric), where: compileWhere(sel.where) };
 }
 
 export function compileSelection(config: SelectionConfig): CompiledSelection {
@@ -55,6 +55,7 @@ export function compileSelection(config: SelectionConfig): CompiledSelection {
   }
   if (config.spans) {
     const s = config.spans;
+    const spanName = s.name === undefined ? undefined : interned(s.name);
     const where = compileWhere(s.where);
     const duration = s.value === "duration";
     return {
@@ -62,7 +63,7 @@ export function compileSelection(config: SelectionConfig): CompiledSelection {
       metrics: [],
       matchMetric: () => 0,
       matchSpan(span) {
-        if (s.name !== undefined && span.name !== s.name) return false;
+        if (spanName !== undefined && span.name !== spanName) return false;
         if (s.status !== "any" && span.status.code !== s.status) return false;
         if (s.kind !== "any" && span.spanKind !== s.kind) return false;
         return where(span.attributes, span.resource);

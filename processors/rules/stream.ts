@@ -39,7 +39,7 @@ export function statefulProcessor(
   const stage = (emit: Emit): ProcessorStage => {
     outlets.add(emit);
     return {
-      push(item) {
+      push: (item) => {
         // Only alerts concern these processors: everything else passes on the fast path.
         if (item.kind !== "alert") return emit(item);
         try {
