@@ -1,7 +1,7 @@
 // Sentry exporter: a dedicated NodeClient (no global init, no OTel setup of its own) sends each
 // ErrorEvent as one Sentry event; the delivery queue retries 5xx/network errors and waits out 429s,
 // and a transport wrapper reports every outcome so status shows sent / failed / rate limited.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { defaultStackParser, type Event, makeNodeTransport, NodeClient, Scope } from "@sentry/node";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
@@ -10,10 +10,11 @@ import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
 import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
+import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { schedulerSleep } from "../src/delivery/timing.ts";
 import { defaultScrubber } from "../src/scrub/scrub.ts";
 import { registerSecret } from "../src/secrets.ts";
-import type { Item } from "../src/signal.ts";
+import type { ErrorEvent, Item } from "../src/signal.ts";
 import { toSentryEvent } from "./sentry-event.ts";
 
 export const sentryConfigSchema = z.object({
@@ -140,9 +141,9 @@ export function createSentryExporter(
       })
     : undefined;
 
-  const queue = new DeliveryQueue<Event>(
-    queueOptionsFrom(config, context, { secrets: [dsn], outbox: context.outbox }),
-  );
+  // On SQLite/Redis state the outbox is the store: pending events survive a crash and are shared.
+  const outbox = context.outbox ?? (configured ? storeOutboxFor<Event>(context, config) : undefined);
+  const queue = new DeliveryQueue<Event>(queueOptionsFrom(config, context, { secrets: [dsn], outbox }));
 
   const destination: DeliveryDestination<Event> = {
     key: `${context.id}:sentry`,
@@ -180,6 +181,18 @@ export function createSentryExporter(
     },
   };
 
+  if (configured && outbox) {
+    queue
+      .restore((key) => (key === destination.key ? destination : undefined))
+      .then(
+        (restored) => {
+          if (restored > 0) context.logger.info({ restored }, "resuming deliveries left from a previous run");
+        },
+        (error: unknown) =>
+          context.logger.error({ err: stripSecrets(String(error), [dsn]) }, "outbox restore failed"),
+      );
+  }
+
   return {
     queue,
     configured,
@@ -195,7 +208,10 @@ export function createSentryExporter(
         }
         const event = toSentryEvent(item);
         accepted.push(
-          queue.enqueue(destination, event, { rule: `${item.component}/${item.error.type}` }).accepted,
+          queue.enqueue(destination, event, {
+            rule: `${item.component}/${item.error.type}`,
+            key: errorIdentity(item),
+          }).accepted,
         );
       }
       await Promise.all(accepted);
@@ -237,6 +253,12 @@ export function createSentryExporter(
       };
     },
   };
+}
+
+/** What makes two error events the same one (two instances fed the same span): hashed. */
+function errorIdentity(item: ErrorEvent): string {
+  const parts = [item.traceId, item.spanId, item.time, item.component, item.error.type, item.error.message];
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 
 export const sentryExporterFactory = defineFactory({

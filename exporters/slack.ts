@@ -1,5 +1,7 @@
 // Slack exporter: Block Kit messages through the official IncomingWebhook client, behind the
 // delivery queue (the client's own retries are off; the queue owns rate limits and retries).
+
+import { createHash } from "node:crypto";
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from "@slack/webhook";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
@@ -8,6 +10,7 @@ import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
 import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
+import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { registerSecret } from "../src/secrets.ts";
 import type { Alert, Digest, Item } from "../src/signal.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
@@ -92,6 +95,15 @@ function slackOutcome(error: unknown, retryAfter: string | null, url: string): D
   return { ok: false, kind: "transient", reason: stripSecrets(message, [url]) };
 }
 
+/** What makes two notices the same one (two instances fed the same breach): hashed, never secret. */
+export function noticeIdentity(item: Alert | Digest): string {
+  const parts =
+    item.kind === "alert"
+      ? [item.fingerprint, item.status, item.startsAt, item.escalationLevel ?? 0]
+      : ["digest", item.route, item.windowStart, ...item.alerts.map((a) => `${a.fingerprint}@${a.startsAt}`)];
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+}
+
 export interface SlackExporter extends Exporter {
   probe(): Promise<ProbeResult[]>;
   readonly queue: DeliveryQueue<SlackMessage>;
@@ -105,9 +117,9 @@ export function createSlackExporter(
   const configured = enabled && config.webhook_url.trim() !== "";
   const secrets = [config.webhook_url, config.escalation_webhook_url].filter((s) => s !== "");
   for (const s of secrets) registerSecret(s);
-  const queue = new DeliveryQueue<SlackMessage>(
-    queueOptionsFrom(config, context, { secrets, outbox: context.outbox }),
-  );
+  // On SQLite/Redis state the outbox is the store: pending messages survive a crash and are shared.
+  const outbox = context.outbox ?? (configured ? storeOutboxFor<SlackMessage>(context, config) : undefined);
+  const queue = new DeliveryQueue<SlackMessage>(queueOptionsFrom(config, context, { secrets, outbox }));
   const environment = config.environment || context.env.SENTRY_ENVIRONMENT || "production";
   const primary = configured
     ? slackDestination(`${context.id}:default`, config.webhook_url, config)
@@ -116,6 +128,19 @@ export function createSlackExporter(
     configured && config.escalation_webhook_url
       ? slackDestination(`${context.id}:escalation`, config.escalation_webhook_url, config)
       : undefined;
+
+  if (configured && outbox) {
+    const byKey = new Map([primary, escalation].filter((d) => d !== undefined).map((d) => [d.key, d]));
+    queue
+      .restore((key) => byKey.get(key))
+      .then(
+        (restored) => {
+          if (restored > 0) context.logger.info({ restored }, "resuming deliveries left from a previous run");
+        },
+        (error: unknown) =>
+          context.logger.error({ err: stripSecrets(String(error), secrets) }, "outbox restore failed"),
+      );
+  }
 
   const route = (
     item: Alert | Digest,
@@ -140,7 +165,10 @@ export function createSlackExporter(
         const options: RenderOptions = { environment, mentionChannel: mention };
         const messages = item.kind === "alert" ? renderAlert(item, options) : renderDigest(item, options);
         const rule = item.kind === "alert" ? item.rule : `digest(${item.alerts.length})`;
-        for (const message of messages) accepted.push(queue.enqueue(destination, message, { rule }).accepted);
+        const identity = noticeIdentity(item);
+        messages.forEach((message, part) => {
+          accepted.push(queue.enqueue(destination, message, { rule, key: `${identity}#${part}` }).accepted);
+        });
       }
       await Promise.all(accepted);
     },

@@ -29,6 +29,10 @@ export const deliveryConfigShape = {
   max_pending: z.coerce.number().int().min(1).default(10_000),
   /** Log every attempt (ALERT_LOG_ATTEMPTS). */
   log_attempts: boolish.default(false),
+  /** State-store outbox: seconds an instance holds an entry it delivers (renewed while it retries). */
+  lease: z.coerce.number().positive().default(30),
+  /** State-store outbox: seconds an identical notice (same alert identity) collapses into the first. */
+  dedupe_window: seconds(30),
 };
 
 export const deliveryConfigSchema = z.object(deliveryConfigShape);
