@@ -12,13 +12,23 @@
 // - Histogram min/max are lifetime values in a cumulative stream: the delta keeps max only when it
 //   grew (then it is exactly the interval's max) and min only when it shrank.
 // State is an LRU map: series unseen for `ttlMs` expire, and at most `maxSeries` are kept.
+// Persistence (baseline-store.ts) reads changed baselines in compact form and restores them at start.
 import { downscale, type ExpBuckets, subtractBuckets } from "./exponential.ts";
 import type { MetricDraft } from "./metric-drafts.ts";
 
 type SumDraft = Extract<MetricDraft, { type: "sum" }>;
 type HistDraft = Extract<MetricDraft, { type: "histogram" }>;
 type ExpDraft = Extract<MetricDraft, { type: "exponential" }>;
-type CumulativeDraft = SumDraft | HistDraft | ExpDraft;
+export type CumulativeDraft = SumDraft | HistDraft | ExpDraft;
+
+/**
+ * A remembered point as persisted: the draft without its attributes/resource (of a remembered draft
+ * only `base.time` and `base.startTime` are ever read), with when the series was last seen.
+ */
+export interface StoredBaseline {
+  readonly draft: CumulativeDraft;
+  readonly seen: number;
+}
 
 interface Entry {
   readonly draft: CumulativeDraft;
@@ -34,6 +44,8 @@ export interface CumulativeOptions {
 export class CumulativeToDelta {
   private readonly series = new Map<string, Entry>();
   private readonly options: CumulativeOptions;
+  /** Series remembered or forgotten since the last takeChanges(); undefined while nobody persists. */
+  private changed: Set<string> | undefined;
 
   constructor(options: CumulativeOptions) {
     this.options = options;
@@ -43,13 +55,63 @@ export class CumulativeToDelta {
     return this.series.size;
   }
 
+  get ttlMs(): number {
+    return this.options.ttlMs;
+  }
+
   /** Drops series not seen since `now - ttl`; oldest first thanks to the Map's insertion order. */
   expire(now: number): void {
     const cutoff = now - this.options.ttlMs;
     for (const [key, entry] of this.series) {
       if (entry.seen >= cutoff) break;
       this.series.delete(key);
+      this.changed?.add(key);
     }
+  }
+
+  /** Start recording which series change, for write-behind persistence. */
+  trackChanges(): void {
+    this.changed ??= new Set();
+  }
+
+  /** Keys remembered or forgotten since the previous call. */
+  takeChanges(): string[] {
+    if (!this.changed || this.changed.size === 0) return [];
+    const keys = [...this.changed];
+    this.changed.clear();
+    return keys;
+  }
+
+  /** Mark keys changed again (their write failed: the next flush retries them). */
+  markChanged(keys: Iterable<string>): void {
+    if (!this.changed) return;
+    for (const key of keys) this.changed.add(key);
+  }
+
+  /** A series' baseline in compact form, or undefined when it is not (or no longer) kept. */
+  baseline(key: string): StoredBaseline | undefined {
+    const entry = this.series.get(key);
+    return entry && { draft: compact(entry.draft), seen: entry.seen };
+  }
+
+  /** Every baseline, least recently seen first. */
+  *baselines(): IterableIterator<[string, StoredBaseline]> {
+    for (const [key, entry] of this.series) yield [key, { draft: compact(entry.draft), seen: entry.seen }];
+  }
+
+  /** Put back baselines saved before a restart (least recently seen first); live series win. */
+  restore(saved: Iterable<[string, StoredBaseline]>): number {
+    let restored = 0;
+    for (const [key, { draft, seen }] of saved) {
+      if (this.series.has(key)) continue;
+      this.series.set(key, { draft, seen });
+      restored++;
+      if (this.series.size > this.options.maxSeries) {
+        const oldest = this.series.keys().next();
+        if (!oldest.done) this.series.delete(oldest.value);
+      }
+    }
+    return restored;
   }
 
   /** The delta for a cumulative draft, or undefined when the point only sets a baseline or is stale. */
@@ -79,11 +141,21 @@ export class CumulativeToDelta {
   private remember(key: string, draft: CumulativeDraft, now: number): void {
     this.series.delete(key);
     this.series.set(key, { draft, seen: now });
+    this.changed?.add(key);
     if (this.series.size > this.options.maxSeries) {
       const oldest = this.series.keys().next();
-      if (!oldest.done) this.series.delete(oldest.value);
+      if (!oldest.done) {
+        this.series.delete(oldest.value);
+        this.changed?.add(oldest.value);
+      }
     }
   }
+}
+
+/** The draft as persisted: attributes, resource and scope dropped (never read from a baseline). */
+function compact(draft: CumulativeDraft): CumulativeDraft {
+  const base = { time: draft.base.time, startTime: draft.base.startTime };
+  return { ...draft, base } as unknown as CumulativeDraft;
 }
 
 /** cur − prev as a delta draft over (prev.time, cur.time]; undefined when it would be a reset. */

@@ -71,6 +71,11 @@ export class OtlpNormalizer {
     });
   }
 
+  /** The cumulative → delta state (for persisting baselines across restarts). */
+  get cumulative(): CumulativeToDelta {
+    return this.deltas;
+  }
+
   /** Number of cumulative series currently tracked. */
   get seriesCount(): number {
     return this.deltas.size;

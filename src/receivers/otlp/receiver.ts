@@ -5,6 +5,7 @@ import { type Observable, Subject } from "rxjs";
 import type { ComponentContext, ComponentStatus, Receiver } from "../../component.ts";
 import { defineFactory } from "../../component.ts";
 import type { Item } from "../../signal.ts";
+import { BaselinePersistence, baselineNamespace } from "./baseline-store.ts";
 import { type HostPort, type OtlpReceiverConfig, otlpReceiverConfigSchema, parseEndpoint } from "./config.ts";
 import { createOtlpHandler, type OtlpCounters } from "./http-handler.ts";
 import { OtlpNormalizer } from "./normalize.ts";
@@ -25,6 +26,8 @@ export class OtlpReceiver implements Receiver {
   };
   private server: Server | undefined;
   private bound: HostPort | undefined;
+  /** Cumulative baselines kept in the state store across restarts (when there is one). */
+  private readonly baselines: BaselinePersistence | undefined;
 
   constructor(config: OtlpReceiverConfig, context: ComponentContext) {
     this.config = config;
@@ -38,6 +41,14 @@ export class OtlpReceiver implements Receiver {
       maxSeries: config.delta.max_series,
       now,
     });
+    this.baselines =
+      context.state &&
+      new BaselinePersistence(this.normalizer.cumulative, {
+        store: context.state,
+        namespace: baselineNamespace(context.id),
+        scheduler: context.scheduler,
+        logger: context.logger,
+      });
   }
 
   /** The address actually bound (the real port when the endpoint asked for port 0). */
@@ -46,8 +57,16 @@ export class OtlpReceiver implements Receiver {
     return this.bound;
   }
 
-  start(): Promise<void> {
-    if (this.server) return Promise.resolve();
+  async start(): Promise<void> {
+    if (this.server) return;
+    if (this.baselines) {
+      await this.baselines.restore();
+      this.baselines.start();
+    }
+    return this.listen();
+  }
+
+  private listen(): Promise<void> {
     const endpoint = this.config.endpoint;
     const target = parseEndpoint(endpoint);
     if (!target) return Promise.reject(new Error(`otlp receiver: invalid endpoint "${endpoint}"`));
@@ -92,12 +111,18 @@ export class OtlpReceiver implements Receiver {
       server.closeAllConnections();
       await closed;
     }
+    await this.baselines?.stop();
     this.subject.complete();
   }
 
   status(): ComponentStatus {
     const endpoint = this.bound ? `${this.bound.host}:${this.bound.port}` : this.config.endpoint;
-    return { endpoint, ...this.counters, delta_series: this.normalizer.seriesCount };
+    const persisted = this.baselines && {
+      delta_baselines_restored: this.baselines.restored,
+      delta_baselines_written: this.baselines.written,
+      delta_baseline_write_failures: this.baselines.failures,
+    };
+    return { endpoint, ...this.counters, delta_series: this.normalizer.seriesCount, ...persisted };
   }
 }
 
