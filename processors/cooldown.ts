@@ -9,7 +9,7 @@
 // cooldown (else another instance notified it: it is dropped). Held firings are persisted in the
 // key-value namespace `cooldown.held/<component id>` (key: fingerprint, value {rule, until, alert})
 // and restored at start. A resolve is announced by one instance only: it takes the lock
-// `<fingerprint>\u0000resolve` until the current cooldown deadline (no deadline → it passes).
+// `<fingerprint>\u001fresolve` until the current cooldown deadline (no deadline → it passes).
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
@@ -185,7 +185,7 @@ export function createCooldown(
       const lock = guarded(
         logger,
         "tryAcquireCooldown",
-        () => store.state.tryAcquireCooldown(`${item.fingerprint}\u0000resolve`, until, now),
+        () => store.state.tryAcquireCooldown(`${item.fingerprint}\u001fresolve`, until, now),
         () => true,
       );
       return andThen(lock, (first) => {

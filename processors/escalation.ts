@@ -154,7 +154,7 @@ export function createEscalation(
         t.level = saved.level; // another instance sent these levels
         return arm(fingerprint, t);
       }
-      const lockKey = `escalation\u0000${ns}\u0000${fingerprint}\u0000${t.firstNoticeAt}\u0000${t.level}`;
+      const lockKey = `escalation\u001f${ns}\u001f${fingerprint}\u001f${t.firstNoticeAt}\u001f${t.level}`;
       const lock = guarded(
         logger,
         "tryAcquireCooldown",

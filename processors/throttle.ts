@@ -5,10 +5,11 @@
 // With a StateStore (context.state) every message is admitted through `throttleAdmit` on the route's
 // shared rolling window (atomic across instances on Redis; durable across restarts on SQLite), and
 // held alerts are persisted in the key-value namespace `throttle.held/<component id>` (key
-// `<route>\u0000<instance id>`, value {route, heldSince, savedAtMs, alerts}), rewritten on every
-// change. At start an instance adopts held lists it finds: all of them on memory/SQLite (a previous
-// process of the same file), and on Redis those not rewritten for 2 windows + 1 min (their instance
-// is gone), claimed through a cooldown lock so only one instance adopts each; they go out as digests.
+// `<route>\u001f<instance id>`, value {route, heldSince, savedAtMs, alerts}), rewritten on every
+// change. At start (nothing held yet) an instance adopts every held list it finds on memory/SQLite
+// (a previous process of the same file), and on Redis those not rewritten for 2 windows + 1 min
+// (their instance is gone), claimed through a cooldown lock so only one instance adopts each; they
+// go out as digests when the window allows.
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
@@ -108,7 +109,7 @@ export function createThrottle(
     else state.active.add(a.fingerprint);
   };
 
-  const heldKey = (name: string) => `${name}\u0000${instanceId}`;
+  const heldKey = (name: string) => `${name}\u001f${instanceId}`;
   const saveHeld = (name: string, r: RouteState) => {
     if (!store || !heldNs) return;
     const key = heldKey(name);
@@ -268,7 +269,7 @@ export function createThrottle(
   };
 
   /** Held lists left by a previous process (or a vanished instance on Redis) are held here again. */
-  const restore = () => {
+  const restore = (atStart: boolean) => {
     if (!store || !heldNs) return;
     const nowMs = scheduler.now();
     const staleMs = 2 * windowMs + 60_000;
@@ -279,7 +280,7 @@ export function createThrottle(
               logger,
               "tryAcquireCooldown",
               () =>
-                store.state.tryAcquireCooldown(`${heldNs}\u0000adopt\u0000${key}`, nowMs + staleMs, nowMs),
+                store.state.tryAcquireCooldown(`${heldNs}\u001fadopt\u001f${key}`, nowMs + staleMs, nowMs),
               () => false,
             )
           : true;
@@ -298,12 +299,22 @@ export function createThrottle(
       () =>
         andThen(store.state.list(heldNs, nowMs), (entries) => {
           const steps: Array<() => MaybePromise<void>> = [];
+          let recheckAt = Number.POSITIVE_INFINITY;
           for (const { key, value } of entries) {
             const saved = value as unknown as SavedHeld;
             if (!Array.isArray(saved?.alerts) || typeof saved.route !== "string") continue;
-            if (key === heldKey(saved.route)) continue;
-            if (store.state.backend === "redis" && nowMs - saved.savedAtMs < staleMs) continue;
+            // Later checks must not adopt this instance's own live list.
+            if (!atStart && key === heldKey(saved.route)) continue;
+            if (store.state.backend === "redis" && nowMs - saved.savedAtMs < staleMs) {
+              // Maybe a live instance, maybe one that just died: look again once it would be stale.
+              recheckAt = Math.min(recheckAt, saved.savedAtMs + staleMs);
+              continue;
+            }
             steps.push(() => adopt(key, saved));
+          }
+          if (recheckAt < Number.POSITIVE_INFINITY) {
+            recheck?.unsubscribe();
+            recheck = scheduler.schedule(() => restore(false), Math.max(0, recheckAt - nowMs) + 1000);
           }
           const next = (i: number): MaybePromise<void> =>
             i < steps.length
@@ -314,7 +325,8 @@ export function createThrottle(
       (err) => logger.warn({ err: String(err) }, "throttle: could not restore held alerts"),
     );
   };
-  restore();
+  let recheck: Subscription | undefined;
+  restore(true);
 
   const processor = storeIsAsync(store?.state)
     ? { operator: sequencedOperator(outlets, sequencer, logger, handle, flushAll) }
@@ -344,6 +356,7 @@ export function createThrottle(
       };
     },
     async shutdown() {
+      recheck?.unsubscribe();
       await sequencer.idle();
       flushAll((i) => outlets.next(i));
     },
