@@ -1,0 +1,103 @@
+// End-to-end helpers for outbox tests: start `alertpipe run` on the e2e fixture, feed it OTLP/JSON
+// health gauges for many hosts, read its /status, and tell which hosts a Slack message is about.
+import { type CliRun, cleanEnv, startCli } from "./cli.ts";
+
+export const OUTBOX_FIXTURE = "test/fixtures/e2e-outbox.yaml";
+
+export interface Collector {
+  readonly cli: CliRun;
+  readonly otlpUrl: string;
+  readonly statusUrl: string;
+  /** POST health scores, one data point per host. */
+  postHealth(hosts: readonly string[], value: number): Promise<void>;
+  status(): Promise<CollectorStatus>;
+}
+
+export interface CollectorStatus {
+  readonly state: { backend: string; degraded: boolean; last_error?: string; reconciliations?: number };
+  readonly exporters: ReadonlyArray<{
+    id: string;
+    delivery?: { outbox?: string; pending: number; delivered: number; failed: number };
+  }>;
+}
+
+export function hostNames(count: number, from = 0): string[] {
+  return Array.from({ length: count }, (_, i) => `host-${String(from + i).padStart(3, "0")}`);
+}
+
+export function healthRequest(hosts: readonly string[], value: number): unknown {
+  const timeUnixNano = String(Date.now() * 1e6);
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "scraper" } }] },
+        scopeMetrics: [
+          {
+            scope: { name: "e2e" },
+            metrics: [
+              {
+                name: "pipeline.health.score",
+                unit: "1",
+                gauge: {
+                  dataPoints: hosts.map((host) => ({
+                    asDouble: value,
+                    timeUnixNano,
+                    attributes: [{ key: "host.name", value: { stringValue: host } }],
+                  })),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Start `alertpipe run` on the fixture with the given state and Slack URL; resolves once it listens. */
+export async function startCollector(env: Record<string, string>): Promise<Collector> {
+  const cli = startCli(["run", OUTBOX_FIXTURE], cleanEnv(env));
+  let line: RegExpMatchArray;
+  try {
+    line = await cli.waitFor(/"otlp":"(127\.0\.0\.1:\d+)".*?"status":"(127\.0\.0\.1:\d+)"/, 15_000);
+  } catch (error) {
+    await cli.stop("SIGKILL");
+    throw error;
+  }
+  const otlpUrl = `http://${line[1]}/v1/metrics`;
+  const statusUrl = `http://${line[2]}/status`;
+  return {
+    cli,
+    otlpUrl,
+    statusUrl,
+    async postHealth(hosts, value) {
+      const response = await fetch(otlpUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(healthRequest(hosts, value)),
+      });
+      if (response.status !== 200) throw new Error(`OTLP post answered ${response.status}`);
+    },
+    async status() {
+      return (await (await fetch(statusUrl)).json()) as CollectorStatus;
+    },
+  };
+}
+
+/** Host names a Slack message mentions (an alert: one; a digest: several). */
+export function hostsIn(body: Record<string, unknown>): string[] {
+  return [...new Set(JSON.stringify(body).match(/host-\d{3}/g) ?? [])];
+}
+
+/** Poll until `check` holds; throws with `describe()` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
