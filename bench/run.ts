@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "otlp-ingest": async () => (await import("./otlp-ingest.ts")).run(),
   processors: async () => (await import("./processors.ts")).run(),
   state: async () => (await import("./state.ts")).run(),
+  "state-e2e": async () => (await import("./state-e2e.ts")).run(),
   // A top-level script: run it in its own process and read what it wrote.
   inproc: async () => {
     execFileSync(process.execPath, [fileURLToPath(new URL("./inproc.ts", import.meta.url))], {
