@@ -1,5 +1,6 @@
-// Contract of the idempotent enqueue (`dedupe` key) on every backend: memory, SQLite (a real file),
-// Redis (raw) and Redis through openStateStore (the fallback wrapper), and its behaviour while degraded.
+// Contract of the outbox additions the delivery outbox relies on, on every backend (memory, SQLite
+// file, Redis raw and through openStateStore): the idempotent enqueue (`dedupe` key, also while
+// degraded) and in-order claims (stop at an entry another holder leases).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,6 +94,39 @@ describe.each(backends)("idempotent enqueue: $name", (backend) => {
     await store.enqueue("d", "c", 3);
     expect(await store.enqueue("d", "a again", 4, { key: "k1", ttlMs: 60_000 })).toBe("");
     expect((await store.pending("d")).map((e) => e.payload)).toEqual(["a", "b", "c", "c"]);
+  });
+});
+
+describe.each(backends)("in-order claim: $name", (backend) => {
+  let store: StateStore;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async (context) => {
+    if (!backend.available) context.skip();
+    ({ store, cleanup } = await backend.open());
+  });
+  afterEach(async () => {
+    if (!backend.available) return;
+    await store.close();
+    await cleanup();
+  });
+
+  it("stops at the oldest entry under a live lease instead of overtaking it", async () => {
+    for (const p of ["m0", "m1", "m2"]) await store.enqueue("d", p, 0);
+    const [head] = await store.claim("d", "dead", 1000, 1, 0, { inOrder: true });
+    expect(head?.payload).toBe("m0");
+    expect(await store.claim("d", "b", 1000, 1, 500, { inOrder: true })).toEqual([]);
+    // Without the option the next free entry is handed out (the original contract).
+    expect((await store.claim("d", "c", 1000, 1, 500)).map((e) => e.payload)).toEqual(["m1"]);
+    // Once the dead holder's lease ran out the head comes first again; m1 (c's, still leased) blocks m2.
+    const taken = await store.claim("d", "b", 1000, 3, 1000, { inOrder: true });
+    expect(taken.map((e) => [e.payload, e.attempts])).toEqual([["m0", 2]]);
+    await store.ack(taken[0]?.id ?? "");
+    expect(await store.claim("d", "b", 1000, 3, 1200, { inOrder: true })).toEqual([]);
+    expect((await store.claim("d", "b", 1000, 3, 1500, { inOrder: true })).map((e) => e.payload)).toEqual([
+      "m1",
+      "m2",
+    ]);
   });
 });
 
