@@ -1,4 +1,5 @@
 // Processor throughput: the eight seed rules → cooldown → throttle over 8 rules × 1 000 series,
+// fused as the pipeline runs them and as one operator per processor,
 // side by side in one run with a bare hand-written loop computing the same rules
 // (bench/processors-bare.ts); plus the heap held by the alert state (needs --expose-gc).
 // Run: node --expose-gc bench/processors.ts   (bench/run.ts imports `run`).
@@ -15,6 +16,7 @@ import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
 import { throttleFactory } from "../processors/throttle.ts";
 import type { ComponentFactory, Processor } from "../src/component.ts";
+import { fuseProcessors } from "../src/fuse.ts";
 import type { Attributes, Item, MetricPoint } from "../src/signal.ts";
 import { BareRules } from "./processors-bare.ts";
 
@@ -121,7 +123,8 @@ const factories: Record<string, ComponentFactory<"processor">> = {
   throttle: throttleFactory as ComponentFactory<"processor">,
 };
 
-export async function buildChain(scheduler: VirtualTimeScheduler) {
+/** `fused`: as PipelineGraph.wire assembles it (fuseProcessors); otherwise one operator each. */
+export async function buildChain(scheduler: VirtualTimeScheduler, fused = true) {
   const logger = pino({ level: "silent" });
   const rules: RuleProcessor[] = [];
   const tail: Processor[] = [];
@@ -136,7 +139,9 @@ export async function buildChain(scheduler: VirtualTimeScheduler) {
   }
   const input = new Subject<Item>();
   let stream = input.asObservable();
-  for (const p of [...rules, ...tail]) stream = stream.pipe(p.operator);
+  const chain = [...rules, ...tail];
+  const operators = fused ? fuseProcessors(chain) : chain.map((p) => p.operator);
+  for (const op of operators) stream = stream.pipe(op);
   let out = 0;
   let firing = 0;
   const sub = stream.subscribe((i) => {
@@ -153,9 +158,9 @@ export function advance(scheduler: VirtualTimeScheduler, to: number): void {
   scheduler.frame = to;
 }
 
-async function runProcessors(rounds: MetricPoint[][]) {
+async function runProcessors(rounds: MetricPoint[][], fused: boolean) {
   const scheduler = new VirtualTimeScheduler();
-  const chain = await buildChain(scheduler);
+  const chain = await buildChain(scheduler, fused);
   const start = process.hrtime.bigint();
   for (let r = 0; r < rounds.length; r++) {
     advance(scheduler, r * ROUND_MS);
@@ -210,17 +215,21 @@ export async function run(): Promise<Record<string, unknown>> {
   const points = rounds.reduce((n, r) => n + r.length, 0);
   // Heap first, before the throughput runs leave garbage and freed buffers behind.
   const stateHeap = await measureStateHeap(rounds);
-  const processors: number[] = [];
+  const fused: number[] = [];
+  const chained: number[] = [];
   const bare: number[] = [];
-  let alerts = { processors: 0, bare: 0 };
+  let alerts = { fused: 0, chained: 0, bare: 0 };
   for (let i = 0; i < REPEATS; i++) {
-    const p = await runProcessors(rounds);
+    const f = await runProcessors(rounds, true);
+    const c = await runProcessors(rounds, false);
     const b = runBare(rounds);
-    processors.push(points / p.seconds);
+    fused.push(points / f.seconds);
+    chained.push(points / c.seconds);
     bare.push(points / b.seconds);
-    alerts = { processors: p.firing, bare: b.firing };
+    alerts = { fused: f.firing, chained: c.firing, bare: b.firing };
   }
   const best = (xs: number[]) => Math.round(Math.max(...xs));
+  const ratio = (xs: number[]) => Number((best(xs) / best(bare)).toFixed(3));
   const result: Record<string, unknown> = {
     benchmark: "processors",
     generatedAt: new Date().toISOString(),
@@ -234,11 +243,19 @@ export async function run(): Promise<Record<string, unknown>> {
       virtual_minutes: (ROUNDS * ROUND_MS) / 60_000,
       chain: "8 seed rules → cooldown → throttle",
     },
-    processors_points_per_second: best(processors),
+    /** As the pipeline runs it: the whole chain fused into one operator. */
+    processors_points_per_second: best(fused),
+    /** One RxJS operator per processor, for comparison. */
+    chained_operators_points_per_second: best(chained),
     bare_loop_points_per_second: best(bare),
-    ratio: Number((best(processors) / best(bare)).toFixed(3)),
+    ratio: ratio(fused),
+    chained_ratio: ratio(chained),
     firing_alerts_delivered: alerts,
-    runs: { processors: processors.map(Math.round), bare: bare.map(Math.round) },
+    runs: {
+      fused: fused.map(Math.round),
+      chained: chained.map(Math.round),
+      bare: bare.map(Math.round),
+    },
     state_heap: stateHeap,
   };
   mkdirSync(dirname(RESULTS), { recursive: true });

@@ -4,6 +4,7 @@
 // `operator` is built by the same helper from its single stage: one implementation of the semantics.
 import { Observable, type OperatorFunction } from "rxjs";
 import type { Processor } from "./component.ts";
+import { routeFrom } from "./fuse-route.ts";
 import type { Item } from "./signal.ts";
 
 export type Emit = (item: Item) => void;
@@ -19,6 +20,14 @@ export interface ProcessorStage {
   complete?(): void;
   /** Unsubscribed, errored or completed: stop timers and forget `emit`. */
   close?(): void;
+  /** The items this stage acts on; it passes every other item on unchanged (fusion routes them past it). */
+  readonly interest?: StageInterest;
+}
+
+export interface StageInterest {
+  readonly kinds: readonly Item["kind"][];
+  /** Metric points: only these names (absent: every metric point). */
+  readonly metricNames?: ReadonlySet<string>;
 }
 
 /** Builds a stage per subscription; timer-driven emissions of the processor also go to `emit`. */
@@ -30,15 +39,12 @@ export function operatorFromStages(factories: readonly StageFactory[]): Operator
     new Observable<Item>((subscriber) => {
       const n = factories.length;
       const stages: ProcessorStage[] = new Array(n);
-      // Built last-first so each stage's emit is the next stage's push (chained operators set up
-      // in the same order: the outermost subscribes first).
-      let emit: Emit = (item) => subscriber.next(item);
-      for (let i = n - 1; i >= 0; i--) {
-        const stage = (factories[i] as StageFactory)(emit);
-        stages[i] = stage;
-        emit = stage.push; // called unbound: one call per hop
-      }
-      const head = emit;
+      // Built last-first so each stage's emit (the next interested stage's push) exists; chained
+      // operators set up in the same order: the outermost subscribes first.
+      const last: Emit = (item) => subscriber.next(item);
+      for (let i = n - 1; i >= 0; i--)
+        stages[i] = (factories[i] as StageFactory)(routeFrom(stages, i + 1, last));
+      const head = routeFrom(stages, 0, last);
       let closed = false;
       const close = () => {
         if (closed) return;

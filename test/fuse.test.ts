@@ -91,6 +91,39 @@ describe("operatorFromStages", () => {
   });
 });
 
+describe("stage interest", () => {
+  it("routes items past stages that declared no interest in them, keeping the order of the others", () => {
+    const log: string[] = [];
+    const ruleLike = (name: string, metric: string): StageFactory => {
+      const inner = recordingStage(name, log)((item) => emit(item));
+      let emit: Emit = () => {};
+      return (downstream) => {
+        emit = downstream;
+        return { ...inner, interest: { kinds: ["metric"], metricNames: new Set([metric, "trigger"]) } };
+      };
+    };
+    const alertsOnly: StageFactory = (emit) => ({
+      push: (item) => {
+        log.push(`alerts:${item.kind}`);
+        emit(item);
+      },
+      interest: { kinds: ["alert"] },
+    });
+    const input = new Subject<Item>();
+    const out: Item[] = [];
+    input
+      .pipe(operatorFromStages([ruleLike("a", "m.a"), ruleLike("b", "m.b"), alertsOnly]))
+      .subscribe((i) => out.push(i));
+    input.next(gauge("m.b", 1));
+    input.next(gauge("other", 1));
+    input.next(alert("x"));
+    input.next(gauge("trigger", 1));
+    // b never sees a's alert nor "other"; a never sees "m.b"; the alerts-only stage sees alerts only.
+    expect(log).toEqual(["b:m.b", "alerts:alert", "a:trigger", "b:trigger", "alerts:alert", "alerts:alert"]);
+    expect(names(out)).toEqual(["m.b", "other", "alert:x", "trigger", "alert:b_rule", "alert:a_rule"]);
+  });
+});
+
 describe("fuseProcessors", () => {
   it("fuses each run of stage-offering processors and keeps the others' operators between them", () => {
     const stage: StageFactory = (emit) => ({ push: emit });

@@ -218,6 +218,9 @@ export class RuleEngine {
         }
       },
       close: () => ticks.unsubscribe(),
+      interest: spans
+        ? { kinds: ["span"] }
+        : { kinds: ["metric"], metricNames: new Set(this.spec.selection.metrics) },
     };
   }
 

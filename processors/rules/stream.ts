@@ -2,7 +2,13 @@
 // emit later, from scheduler timers, go to whichever stages are live at that moment.
 import type { Logger } from "pino";
 import type { OperatorFunction } from "rxjs";
-import { type Emit, operatorFromStages, type ProcessorStage, type StageFactory } from "../../src/fuse.ts";
+import {
+  type Emit,
+  operatorFromStages,
+  type ProcessorStage,
+  type StageFactory,
+  type StageInterest,
+} from "../../src/fuse.ts";
 import type { Item } from "../../src/signal.ts";
 
 export class Outlets {
@@ -24,6 +30,8 @@ export class Outlets {
     for (const emit of this.emits) emit(item);
   }
 }
+
+const ALERTS: StageInterest = { kinds: ["alert"] };
 
 /**
  * A processor whose `handle` decides per alert what to emit (via `emit`; other items pass
@@ -52,6 +60,7 @@ export function statefulProcessor(
       },
       complete: () => onComplete(emit),
       close: () => outlets.delete(emit),
+      interest: ALERTS,
     };
   };
   return { stage, operator: operatorFromStages([stage]) };
