@@ -31,8 +31,12 @@ export const deliveryConfigShape = {
   log_attempts: boolish.default(false),
   /** State-store outbox: seconds an instance holds an entry it delivers (renewed while it retries). */
   lease: z.coerce.number().positive().default(30),
-  /** State-store outbox: seconds an identical notice (same alert identity) collapses into the first. */
-  dedupe_window: seconds(30),
+  /**
+   * State-store outbox: seconds an identical notice (same fingerprint, status, start, escalation level)
+   * collapses into the first. Keep it below the shortest cooldown: a still-firing alert re-notified
+   * after its cooldown is the same identity. 0 turns it off.
+   */
+  dedupe_window: seconds(10),
 };
 
 export const deliveryConfigSchema = z.object(deliveryConfigShape);

@@ -37,7 +37,7 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
   readonly #claimed = new Map<string, string>();
 
   constructor(options: StoreOutboxOptions) {
-    this.#o = { leaseMs: 30_000, dedupeMs: 30_000, ...options };
+    this.#o = { leaseMs: 30_000, dedupeMs: 10_000, ...options };
     this.pollMs = Math.max(100, Math.round(this.#o.leaseMs / 2));
     this.renewMs = Math.max(50, Math.round(this.#o.leaseMs / 3));
   }
