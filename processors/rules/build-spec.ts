@@ -1,7 +1,7 @@
 // Turning a parsed threshold/spike config into the engine's RuleSpec (ms, compiled matchers).
 import type { ComponentContext } from "../../src/component.ts";
 import type { Severity } from "../../src/signal.ts";
-import { compileGroupBy } from "./matchers.ts";
+import { compileGroupBy, interned } from "./matchers.ts";
 import { quantileOf } from "./quantile.ts";
 import { ruleNameFromId, type WhereConfig } from "./schema.ts";
 import { compileSelection, type SelectionConfig } from "./selection.ts";
@@ -38,7 +38,11 @@ export function buildSpec(
   extra: { comparison: RuleSpec["comparison"]; baselineSeconds: number },
 ): RuleSpec {
   const selection = compileSelection(config);
-  const aggregation: ResolvedAggregation = resolveAggregation(config.aggregation, selection.shape, type);
+  // Interned: both are compared with literals on every point (YAML strings would compare by content).
+  const aggregation = interned(
+    resolveAggregation(config.aggregation, selection.shape, type),
+  ) as ResolvedAggregation;
+  const comparison = interned(extra.comparison) as RuleSpec["comparison"];
   return {
     type,
     rule: ruleNameFromId(context.id, config.rule),
@@ -55,7 +59,7 @@ export function buildSpec(
     severity: config.severity,
     component: config.component,
     summary: config.summary,
-    comparison: extra.comparison,
+    comparison,
     threshold: config.threshold,
     forMs: config.for * 1000,
     keepFiringForMs: config.keep_firing_for * 1000,
