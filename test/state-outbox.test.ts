@@ -239,6 +239,35 @@ describe("StoreOutbox + DeliveryQueue", () => {
     await Promise.all([a.queue.shutdown(0), b.queue.shutdown(0)]);
   });
 
+  it("drops an entry whose lease was lost while it retried; the instance now holding it sends it", async () => {
+    const clock = new VirtualTimeScheduler();
+    const path = sqlitePath();
+    const sends: Send[] = [];
+    const a = instance(openSqlite(path), clock, "a");
+    // A stall (GC pause, frozen VM): a's first renewals never reach the store, its lease runs out and b
+    // takes the entry; a's next renewal finds it lost.
+    const renew = a.outbox.renew.bind(a.outbox);
+    let stalled = 3;
+    a.outbox.renew = async (id) => (stalled-- > 0 ? true : renew(id));
+    const b = instance(openSqlite(path), clock, "b");
+    const destA = destination("a", sends, clock, () => unavailable);
+    const destB = destination("b", sends, clock, () => ok);
+    const ticket = a.queue.enqueue(destA, "x");
+    await ticket.accepted;
+    await b.queue.restore((key) => (key === KEY ? destB : undefined));
+    await driveVirtualTime(clock, {
+      busy: () => a.queue.inFlight + b.queue.inFlight > 0,
+      done: () => b.queue.status().delivered === 1 && a.queue.pending === 0,
+    });
+    expect(await ticket.done).toMatchObject({
+      state: "handed_off",
+      reason: "lease lost to another instance",
+    });
+    expect(sends.filter((s) => s.by === "b").map((s) => s.payload)).toEqual(["x"]);
+    expect(a.queue.status().destinations[0]).toMatchObject({ delivered: 0, handed_off: 1 });
+    await Promise.all([a.queue.shutdown(0), b.queue.shutdown(0)]);
+  });
+
   it("gives claims back at shutdown, so the next start sends them at once", async () => {
     const clock = new VirtualTimeScheduler();
     const path = sqlitePath();

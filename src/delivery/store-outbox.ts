@@ -83,9 +83,8 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
   async renew(id: string): Promise<boolean> {
     const storeId = this.#claimed.get(id);
     if (storeId === undefined) return false;
-    const held = await this.#o.store.renew(storeId, this.#o.owner, this.#o.leaseMs, this.#now());
-    if (!held) this.#claimed.delete(id);
-    return held;
+    // A lost lease keeps the mapping: a delivery already on the wire still acks the entry when it lands.
+    return await this.#o.store.renew(storeId, this.#o.owner, this.#o.leaseMs, this.#now());
   }
 
   async release(id: string): Promise<void> {
