@@ -47,7 +47,7 @@ describe.runIf(redis)("e2e: two instances on one Redis", () => {
     const prefix = `alertpipe-e2e:${randomBytes(6).toString("hex")}:`;
     cleanups.push(() => cleanupPrefix(prefix));
     const slack = await fakeSlack();
-    const windowSeconds = 4;
+    const windowSeconds = 5;
     const maxPerWindow = 5;
     const [a, b] = await startPair({
       ALERTPIPE_STATE: `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`,
@@ -73,9 +73,9 @@ describe.runIf(redis)("e2e: two instances on one Redis", () => {
         host,
       ).toHaveLength(1);
     expect(slack.delivered().length).toBeLessThan(hosts.length);
-    // Messages are admitted per rolling window; a little slack for delivery latency at the receiver.
+    // Admitted per rolling window by the shared throttle; 1 s allowed for delivery latency at the receiver.
     const times = slack.requests.filter((r) => r.reply.status === 200).map((r) => r.at);
-    expect(busiestWindow(times, windowSeconds * 1000 - 500)).toBeLessThanOrEqual(maxPerWindow);
+    expect(busiestWindow(times, windowSeconds * 1000 - 1000)).toBeLessThanOrEqual(maxPerWindow);
     for (const c of [a, b]) {
       const status = await c.status();
       expect(status.state).toMatchObject({ backend: "redis", degraded: false });
