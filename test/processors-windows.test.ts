@@ -92,6 +92,24 @@ describe("aggregations", () => {
     expect(t.alerts()).toEqual([expect.objectContaining({ status: "firing", value: 95, unit: "s" })]);
   });
 
+  it("judges a ratio once the batch is in: failures arriving before successes are no 100 % spike", async () => {
+    const t = await setup(thresholdFactory, "threshold/rpc_error_rate", {
+      ratio: {
+        numerator: { metric: "pipeline.rpc.calls", where: { "error.type": { exists: true } } },
+        denominator: { metric: "pipeline.rpc.calls" },
+      },
+      scale: 100,
+      threshold: 10,
+      severity: "critical",
+      component: "database",
+    });
+    // One export: the failing series first, then the succeeding one (5 of 100 = 5 %).
+    t.input.next(counter("pipeline.rpc.calls", 5, { "error.type": "timeout" }));
+    t.input.next(counter("pipeline.rpc.calls", 95, {}));
+    t.clock.advanceBy(0);
+    expect(t.alerts()).toEqual([]);
+  });
+
   it("rpc error rate = calls with error.type / all calls, as percent", async () => {
     const t = await setup(thresholdFactory, "threshold/rpc_error_rate", {
       ratio: {
@@ -106,10 +124,13 @@ describe("aggregations", () => {
     });
     t.input.next(counter("pipeline.rpc.calls", 95, { "rpc.method": "upsert" }));
     t.input.next(counter("pipeline.rpc.calls", 5, { "rpc.method": "upsert", "error.type": "timeout" }));
+    t.clock.advanceBy(0); // the batch is in: ratios are judged at the same instant, after it
     expect(t.alerts()).toHaveLength(0); // 5 %
     t.clock.advanceTo(MIN);
     t.input.next(counter("pipeline.rpc.calls", 10, { "error.type": "timeout" }));
+    t.clock.advanceBy(0);
     const [alert] = t.alerts();
+    expect(t.out.find((o) => o.item.kind === "alert")?.at).toBe(MIN);
     expect(alert?.value).toBeCloseTo((15 / 110) * 100);
     expect(alert).toMatchObject({ rule: "rpc_error_rate", severity: "critical", status: "firing" });
   });
@@ -250,6 +271,7 @@ describe("spike", () => {
     // No history at all: 100 % flagged is not a spike over nothing.
     t.input.next(counter("pipeline.artifacts.processed", 50, roaster("new")));
     t.input.next(counter("pipeline.artifacts.review_flagged", 50, roaster("new")));
+    t.clock.advanceBy(0);
     expect(t.alerts()).toEqual([]);
     // A baseline of 20 %, then 1 flagged of 1 processed: below min_samples.
     const u = await setup(spikeFactory, "spike/review_rate_spike", reviewSpike);
@@ -258,9 +280,11 @@ describe("spike", () => {
     u.clock.advanceTo(10 * MIN);
     u.input.next(counter("pipeline.artifacts.processed", 1, roaster("c")));
     u.input.next(counter("pipeline.artifacts.review_flagged", 1, roaster("c")));
+    u.clock.advanceBy(0);
     expect(u.alerts()).toEqual([]);
     u.input.next(counter("pipeline.artifacts.processed", 9, roaster("c")));
     u.input.next(counter("pipeline.artifacts.review_flagged", 9, roaster("c")));
+    u.clock.advanceBy(0);
     expect(u.alerts().map((a) => a.status)).toEqual(["firing"]);
   });
 

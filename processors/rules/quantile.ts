@@ -34,7 +34,10 @@ export function histogramQuantile(
         const observedMin = extremes.recentMin();
         if (!Number.isNaN(observedMin) && observedMin < upper) lower = observedMin;
       }
-      return lower + ((upper - lower) * (rank - cumulative)) / c;
+      const estimate = lower + ((upper - lower) * (rank - cumulative)) / c;
+      // Interpolation can land past everything observed (95 s in a 90–120 s bucket reads 118.5 s).
+      const observedMax = extremes.recentMax();
+      return !Number.isNaN(observedMax) && estimate > observedMax ? observedMax : estimate;
     }
     cumulative += c;
   }

@@ -2,7 +2,7 @@
 // group's window and can fire at once (same `next` call); a check_interval tick drives the
 // time-based transitions (pending → firing after `for`, resolve, stale series).
 import type { Logger } from "pino";
-import { interval, type OperatorFunction, type SchedulerLike } from "rxjs";
+import { interval, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { ComponentStatus, Processor } from "../../src/component.ts";
 import { type Emit as ItemEmit, operatorFromStages, type ProcessorStage } from "../../src/fuse.ts";
 import type { Alert, Attributes, Item } from "../../src/signal.ts";
@@ -37,6 +37,13 @@ export class RuleEngine {
   /** The (at most two) metric names the selection reads; "" never matches a real name. */
   private readonly nameA: string;
   private readonly nameB: string;
+  /**
+   * Ratio groups touched by the current burst of points. Numerator and denominator are separate
+   * series that arrive one after the other in the same export, so a ratio is judged once the
+   * burst is in (a zero-delay action on the scheduler: same instant, after the batch).
+   */
+  private readonly dirtyRatios = new Set<SeriesGroup>();
+  private ratioCheck: Subscription | undefined;
 
   constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger) {
     this.spec = spec;
@@ -88,8 +95,23 @@ export class RuleEngine {
       return;
     }
     this.matched++;
+    if (this.spec.selection.shape === "ratio") {
+      this.dirtyRatios.add(g);
+      this.ratioCheck ??= this.scheduler.schedule(() => this.checkRatios(emit));
+      return;
+    }
     const reading = readGroup(this.spec, g, now);
     if (reading.breach) this.stepUp(g, reading, now, emit);
+  }
+
+  private checkRatios(emit: Emit): void {
+    this.ratioCheck = undefined;
+    const now = this.scheduler.now();
+    for (const g of this.dirtyRatios) {
+      const reading = readGroup(this.spec, g, now);
+      if (reading.breach) this.stepUp(g, reading, now, emit);
+    }
+    this.dirtyRatios.clear();
   }
 
   private stepUp(g: SeriesGroup, reading: Reading, now: number, emit: Emit): void {
@@ -217,7 +239,11 @@ export class RuleEngine {
           this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
         }
       },
-      close: () => ticks.unsubscribe(),
+      close: () => {
+        ticks.unsubscribe();
+        this.ratioCheck?.unsubscribe();
+        this.ratioCheck = undefined;
+      },
       interest: spans
         ? { kinds: ["span"] }
         : { kinds: ["metric"], metricNames: new Set(this.spec.selection.metrics) },
