@@ -51,7 +51,9 @@ export function formatAlert(a: Alert): string {
   const status = a.status.toUpperCase();
   const level = a.escalationLevel ? ` level ${a.escalationLevel}` : "";
   const values = describeValues(a);
-  const labels = formatLabels(a.labels);
+  // Rules usually name their labels in the summary already; print them only when they do not.
+  const named = Object.entries(a.labels).every(([k, v]) => a.summary.includes(`${k}=${v}`));
+  const labels = named ? "" : formatLabels(a.labels);
   return `${new Date(a.at).toISOString()} ${status}${level} ${a.severity} [${a.component}] ${a.rule}: ${a.summary}${values}${labels}`;
 }
 
