@@ -148,6 +148,7 @@ export class RuleEngine {
   /** Time-driven evaluation of every group. */
   tick(emit: Emit): void {
     const now = this.scheduler.now();
+    const lastOnly = this.spec.aggregation === "last";
     for (const g of this.groups.values()) {
       if (now - g.lastAt > this.spec.staleAfterMs) {
         // Stale: never fire from old data; resolve what fired, forget the series.
@@ -156,6 +157,8 @@ export class RuleEngine {
         this.staleDropped++;
         continue;
       }
+      // `last` does not change with time: a quiet group already judged on its last value stays so.
+      if (lastOnly && g.phase === "inactive" && g.evaluated && !g.reading.breach) continue;
       const reading = readGroup(this.spec, g, now);
       if (reading.breach) {
         this.stepUp(g, reading, now, emit);

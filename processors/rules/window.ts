@@ -39,6 +39,14 @@ export class RingWindow {
   baseCount = 0;
   /** Merged bucket counts over the recent window (histogram tracking only). */
   recentHist: Float64Array | undefined;
+  /**
+   * Extremes of the recent window, kept between slides so a quantile read per point does not
+   * scan every slot; `…Known` false = rescan on the next read.
+   */
+  private cachedMin = Number.NaN;
+  private cachedMax = Number.NaN;
+  private minKnown = false;
+  private maxKnown = false;
 
   constructor(shape: WindowShape, tracking: WindowTracking) {
     this.slotMs = shape.windowMs / shape.resolution;
@@ -72,6 +80,7 @@ export class RingWindow {
       return;
     }
     if (slot <= this.head) return;
+    this.minKnown = this.maxKnown = false;
     if (slot - this.head >= this.totalSlots) {
       this.clearAll();
       this.head = slot;
@@ -146,6 +155,11 @@ export class RingWindow {
       const hi = this.maxs[p] as number;
       if (!(lo <= min)) this.mins[p] = min;
       if (!(hi >= max)) this.maxs[p] = max;
+      // A slot only moves outward (the cache follows) or to NaN (an extreme without data: rescan).
+      if (Number.isNaN(min)) this.minKnown = false;
+      else if (!(this.cachedMin <= min)) this.cachedMin = min;
+      if (Number.isNaN(max)) this.maxKnown = false;
+      else if (!(this.cachedMax >= max)) this.cachedMax = max;
     }
   }
 
@@ -170,11 +184,19 @@ export class RingWindow {
 
   /** Extremes over the recent window; NaN when no data. */
   recentMin(): number {
-    return this.scan(this.mins, Math.min);
+    if (!this.minKnown) {
+      this.cachedMin = this.scan(this.mins, Math.min);
+      this.minKnown = this.mins !== undefined;
+    }
+    return this.cachedMin;
   }
 
   recentMax(): number {
-    return this.scan(this.maxs, Math.max);
+    if (!this.maxKnown) {
+      this.cachedMax = this.scan(this.maxs, Math.max);
+      this.maxKnown = this.maxs !== undefined;
+    }
+    return this.cachedMax;
   }
 
   private scan(values: Float64Array | undefined, pick: (a: number, b: number) => number): number {
