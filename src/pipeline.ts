@@ -34,6 +34,8 @@ export interface BuildOptions {
   readonly state?: StateStore;
 }
 
+const NOTICE_KINDS: readonly Item["kind"][] = ["alert", "digest", "error"];
+
 /** The running pipelines of one collector: built components and the live subscriptions. */
 export class PipelineGraph {
   readonly receivers: BuiltComponent<Receiver>[] = [];
@@ -44,7 +46,7 @@ export class PipelineGraph {
   private readonly stop = new Subject<void>();
   private readonly subscriptions: Subscription[] = [];
   private readonly inflight = new Set<Promise<void>>();
-  private consoleFallback = false;
+  private readonly fallbackKinds = new Set<Item["kind"]>();
 
   private readonly config: ResolvedConfig;
   private readonly options: BuildOptions;
@@ -60,9 +62,9 @@ export class PipelineGraph {
     return graph;
   }
 
-  /** True when no configured alert destination existed and the console stood in. */
-  get usesConsoleFallback(): boolean {
-    return this.consoleFallback;
+  /** Notice kinds printed on the console because no configured exporter takes them. */
+  get consoleFallbackKinds(): ReadonlySet<Item["kind"]> {
+    return this.fallbackKinds;
   }
 
   submit(item: Item): void {
@@ -153,20 +155,24 @@ export class PipelineGraph {
     return found.instance;
   }
 
+  /**
+   * The pipeline's exporters, plus the console for every notice kind no configured exporter takes
+   * (alerts without Slack, exceptions without Sentry): a notice is printed rather than dropped.
+   */
   private exportersFor(pipeline: PipelineSpec): BuiltComponent<Exporter>[] {
     const listed = this.exporters.filter((e) => pipeline.exporters.includes(e.id));
-    const alertDestination = listed.some((e) => e.instance.configured && e.instance.accepts.has("alert"));
-    if (alertDestination) return listed;
-    let fallback = this.exporters.find((e) => e.id === "console (fallback)");
-    if (!fallback) {
-      const instance = consoleExporterFactory.create(
-        { output: "stdout", json: false },
-        this.context("console"),
-      );
-      fallback = { id: "console (fallback)", type: "console", instance: instance as Exporter };
-      this.exporters.push(fallback);
-      this.consoleFallback = true;
-    }
+    const uncovered = NOTICE_KINDS.filter(
+      (kind) => !listed.some((e) => e.instance.configured && e.instance.accepts.has(kind)),
+    );
+    if (uncovered.length === 0) return listed;
+    const printer = consoleExporterFactory.create(
+      { output: "stdout", json: false },
+      this.context("console"),
+    ) as Exporter;
+    const id = `console (fallback for ${pipeline.name})`;
+    const fallback = { id, type: "console", instance: { ...printer, accepts: new Set(uncovered) } };
+    this.exporters.push(fallback);
+    for (const kind of uncovered) this.fallbackKinds.add(kind);
     return [...listed, fallback];
   }
 
@@ -187,7 +193,14 @@ export class PipelineGraph {
   async shutdown(): Promise<void> {
     await Promise.allSettled(this.receivers.map((r) => r.instance.shutdown()));
     this.injected.complete();
-    for (const p of this.processors) await p.instance.shutdown?.().catch(() => undefined);
+    for (const p of this.processors) {
+      // A plugin's shutdown may be synchronous or throw: neither may stop the drain below.
+      await Promise.resolve()
+        .then(() => p.instance.shutdown?.())
+        .catch((err: unknown) =>
+          this.options.logger.error({ processor: p.id, err: String(err) }, "shutdown failed"),
+        );
+    }
     this.stop.next();
     for (const s of this.subscriptions) s.unsubscribe();
     await Promise.allSettled([...this.inflight]);

@@ -103,10 +103,14 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
     if (ownsState) await state.close().catch(() => undefined);
     throw err;
   }
-  if (graph.usesConsoleFallback) {
+  const printed = graph.consoleFallbackKinds;
+  if (printed.has("alert")) {
     logger.info(
-      "no alert destination configured (SLACK_WEBHOOK_URL and SENTRY_DSN unset): printing alerts to the console",
+      "no alert destination configured (SLACK_WEBHOOK_URL unset or Slack disabled): printing alerts to the console",
     );
+  }
+  if (printed.has("error")) {
+    logger.info("no exception destination configured (SENTRY_DSN unset): printing exceptions to the console");
   }
 
   let stopping: Promise<void> | undefined;

@@ -26,7 +26,12 @@ export function statusReport(
     ...of(e),
   }));
   const alertStatus = services.alerts.getAlertStatus();
-  const { alert_throttle: _sameThrottle, ...monitoring } = services.monitoring.getMonitoringStatus();
+  // Both report the throttle and the cooldown list; getAlertStatus()'s shape wins.
+  const {
+    alert_throttle: _sameThrottle,
+    cooldowns: _sameCooldowns,
+    ...monitoring
+  } = services.monitoring.getMonitoringStatus();
   const totals = { delivered: 0, pending: 0, retried: 0, failed: 0 };
   for (const d of Object.values(alertStatus.delivery)) {
     const counts = (d ?? {}) as Record<string, unknown>;
@@ -36,7 +41,7 @@ export function statusReport(
     status: "ok",
     uptime_seconds: Math.round((Date.now() - extras.startedAt) / 1000),
     ...alertStatus,
-    clients: { ...alertStatus.clients, console_fallback: graph.usesConsoleFallback },
+    clients: { ...alertStatus.clients, console_fallback: [...graph.consoleFallbackKinds] },
     delivery_totals: totals,
     ...monitoring,
     state: extras.state,

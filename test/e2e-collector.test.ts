@@ -161,3 +161,27 @@ describe("collector end to end with Slack and Sentry", () => {
     expect(cli.stdout() + cli.stderr()).not.toContain(SECRET_PATH.split("/").at(-1));
   });
 });
+
+describe("collector with Slack but no Sentry", () => {
+  it("prints exceptions on the console instead of dropping them", async () => {
+    const slack = await startFakeSlack();
+    const cli = startCli(["run", "pipeline.yaml"], cleanEnv({ SLACK_WEBHOOK_URL: slack.webhookUrl() }));
+    try {
+      await cli.waitFor(/printing exceptions to the console/);
+      const [, otlp] = await cli.waitFor(/"otlp":"(127\.0\.0\.1:\d+)"/);
+      const response = await fetch(`http://${otlp}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(failedLlmSpan()),
+      });
+      expect(response.status).toBe(200);
+      const [line] = await cli.waitFor(/^.*EXCEPTION.*$/m, 10_000, "stdout");
+      expect(line).toMatch(/\[enricher\/llm_enrich\] RateLimitError: quota exceeded/);
+      expect(line).not.toContain("ops@roaster.example"); // scrubbed before it leaves, console included
+      expect(line).toContain("artifact=artifact_123");
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await slack.close();
+    }
+  });
+});

@@ -77,7 +77,6 @@ describe("pipeline assembly in virtual time", () => {
       scheduler.flush();
     };
     const registry = new Registry([...builtinFactories, testReceiver, captureExporter]);
-    const wallStart = Date.now();
     const handle = await startAlertPipeline({
       configText: config,
       registry,
@@ -104,7 +103,6 @@ describe("pipeline assembly in virtual time", () => {
     await Promise.resolve();
     expect(alerts().at(-1)?.status).toBe("resolved");
     expect(handle.status()).toMatchObject({ thresholds_configured: 1 });
-    expect(Date.now() - wallStart).toBeLessThan(5 * 60_000); // virtual: nowhere near 31 minutes
     await handle.shutdown();
   });
 });
