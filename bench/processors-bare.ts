@@ -1,5 +1,6 @@
 // The hand-written baseline for bench/processors.ts: the eight seed rules as one bare loop with
 // specialised state (ring sums, last values, merged buckets, cooldown map), no RxJS, no config.
+// Like the rules, ratios are judged once per batch (`flush`), both of their windows slid first.
 import type { Item } from "../src/signal.ts";
 
 const RES = 30;
@@ -9,6 +10,8 @@ class Ring {
   readonly total: number;
   readonly sums: Float64Array;
   head = -1;
+  /** Ring index of `head`. */
+  pos = 0;
   recent = 0;
   base = 0;
   constructor(windowMs: number, baselineMs: number) {
@@ -17,12 +20,19 @@ class Ring {
     this.sums = new Float64Array(this.total);
   }
   add(now: number, v: number): void {
+    this.advance(now);
+    this.sums[this.pos] = (this.sums[this.pos] as number) + v;
+    this.recent += v;
+  }
+  advance(now: number): void {
     const slot = Math.floor(now / this.slotMs);
-    if (this.head < 0) this.head = slot;
-    while (this.head < slot) {
-      const h = ++this.head;
-      const out = h % this.total;
-      const moving = (h - RES) % this.total;
+    if (this.head < 0) {
+      this.head = slot;
+      this.pos = slot % this.total;
+    }
+    for (; this.head < slot; this.head++) {
+      const out = this.pos + 1 === this.total ? 0 : this.pos + 1;
+      const moving = out >= RES ? out - RES : out - RES + this.total;
       if (this.total > RES) {
         this.base -= this.sums[out] as number;
         this.sums[out] = 0;
@@ -30,9 +40,20 @@ class Ring {
       }
       this.recent -= this.sums[moving] as number;
       if (this.total === RES) this.sums[moving] = 0;
+      this.pos = out;
     }
-    this.sums[slot % this.total] = (this.sums[slot % this.total] as number) + v;
-    this.recent += v;
+  }
+}
+
+/** A ratio's two windows; judged at the end of the batch that touched it. */
+class Ratio {
+  readonly key: string;
+  readonly num: Ring;
+  readonly den: Ring;
+  constructor(key: string, baselineMs: number) {
+    this.key = key;
+    this.num = new Ring(300_000, baselineMs);
+    this.den = new Ring(300_000, baselineMs);
   }
 }
 
@@ -42,6 +63,10 @@ export class BareRules {
   private readonly cooldownUntil = new Map<string, number>();
   private readonly last = new Map<string, number>();
   private readonly rings = new Map<string, Ring>();
+  private readonly ratios = new Map<string, Ratio>();
+  /** Ratios touched by the current batch. */
+  private readonly dirty = new Set<Ratio>();
+  private now = 0;
   private readonly hist = new Map<
     string,
     { ring: Float64Array; merged: Float64Array; head: number; max: number }
@@ -56,12 +81,41 @@ export class BareRules {
     return r;
   }
 
+  private ratio(key: string, baselineMs: number): Ratio {
+    let r = this.ratios.get(key);
+    if (!r) {
+      r = new Ratio(key, baselineMs);
+      this.ratios.set(key, r);
+    }
+    return r;
+  }
+
   private verdict(key: string, breach: boolean, now: number, cooldownMin: number): void {
     if (!breach || this.firing.has(key)) return;
     this.firing.add(key);
     if ((this.cooldownUntil.get(key) ?? -1) > now) return;
     this.cooldownUntil.set(key, now + cooldownMin * 60_000);
     this.alerts++;
+  }
+
+  /** The end of a batch: judge the ratios it touched. */
+  flush(): void {
+    const now = this.now;
+    for (const r of this.dirty) {
+      r.num.advance(now);
+      r.den.advance(now);
+      const { num, den, key } = r;
+      if (key === "rpc" || key === "val") {
+        const pct = den.recent > 0 ? (num.recent / den.recent) * 100 : 0;
+        this.verdict(key, pct > (key === "rpc" ? 10 : 20), now, key === "rpc" ? 5 : 10);
+        continue;
+      }
+      if (den.recent < 10 || den.base < 10) continue;
+      const current = num.recent / den.recent;
+      const base = num.base / den.base;
+      this.verdict(key, base > 0 && ((current - base) / base) * 100 > 50, now, 10);
+    }
+    this.dirty.clear();
   }
 
   handle(item: Item, now: number): void {
@@ -102,27 +156,22 @@ export class BareRules {
         if (item.type !== "sum" || item.value < 0) return;
         const rpc = item.name === "pipeline.rpc.calls";
         const failed = rpc ? a["error.type"] !== undefined : a["validation.outcome"] === "fail";
-        const num = this.ring(rpc ? "rpc-n" : "val-n", 0);
-        const den = this.ring(rpc ? "rpc-d" : "val-d", 0);
-        if (failed) num.add(now, item.value);
-        else num.add(now, 0);
-        den.add(now, item.value);
-        const pct = den.recent > 0 ? (num.recent / den.recent) * 100 : 0;
-        this.verdict(rpc ? "rpc" : "val", pct > (rpc ? 10 : 20), now, rpc ? 5 : 10);
+        const r = this.ratio(rpc ? "rpc" : "val", 0);
+        if (failed) r.num.add(now, item.value);
+        r.den.add(now, item.value);
+        this.now = now;
+        this.dirty.add(r);
         return;
       }
       case "pipeline.artifacts.processed":
       case "pipeline.artifacts.review_flagged": {
         if (item.type !== "sum" || item.value < 0) return;
         const key = `s|${a["roaster.id"]}|${a.platform}`;
-        const num = this.ring(`${key}|n`, 3_600_000);
-        const den = this.ring(`${key}|d`, 3_600_000);
-        if (item.name === "pipeline.artifacts.review_flagged") num.add(now, item.value);
-        else den.add(now, item.value);
-        if (den.recent < 10 || den.base < 10) return;
-        const current = num.recent / den.recent;
-        const base = num.base / den.base;
-        this.verdict(key, base > 0 && ((current - base) / base) * 100 > 50, now, 10);
+        const r = this.ratio(key, 3_600_000);
+        if (item.name === "pipeline.artifacts.review_flagged") r.num.add(now, item.value);
+        else r.den.add(now, item.value);
+        this.now = now;
+        this.dirty.add(r);
         return;
       }
       case "http.client.request.duration": {

@@ -2,13 +2,15 @@
 // fused as the pipeline runs them and as one operator per processor,
 // side by side in one run with a bare hand-written loop computing the same rules
 // (bench/processors-bare.ts); plus the heap held by the alert state (needs --expose-gc).
+// Both are called directly per point (the ratio is processors vs bare code); the fused chain is
+// also measured behind an RxJS Subject, as the OTLP receiver feeds it (subject_fed_*).
 // Run: node --expose-gc bench/processors.ts   (bench/run.ts imports `run`).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import { Subject, VirtualTimeScheduler } from "rxjs";
+import { Observable, Subject, type Subscriber, VirtualTimeScheduler } from "rxjs";
 import { parse } from "yaml";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
@@ -24,7 +26,7 @@ const RESULTS = fileURLToPath(new URL("./results/processors.json", import.meta.u
 const SERIES = 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const ROUND_MS = 30_000; // one METRICS_COLLECTION_INTERVAL of virtual time per round
-const REPEATS = 3;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
 const scope = { name: "bench" };
 function point(
@@ -123,8 +125,12 @@ const factories: Record<string, ComponentFactory<"processor">> = {
   throttle: throttleFactory as ComponentFactory<"processor">,
 };
 
-/** `fused`: as PipelineGraph.wire assembles it (fuseProcessors); otherwise one operator each. */
-export async function buildChain(scheduler: VirtualTimeScheduler, fused = true) {
+/**
+ * `fused`: as PipelineGraph.wire assembles it (fuseProcessors); otherwise one operator each.
+ * `subject`: fed through an RxJS Subject as the OTLP receiver does (its per-item cost included);
+ * otherwise straight into the chain's subscriber, like the bare loop's direct calls.
+ */
+export async function buildChain(scheduler: VirtualTimeScheduler, fused = true, subject = false) {
   const logger = pino({ level: "silent" });
   const rules: RuleProcessor[] = [];
   const tail: Processor[] = [];
@@ -137,8 +143,8 @@ export async function buildChain(scheduler: VirtualTimeScheduler, fused = true) 
     if (id.includes("/")) rules.push(p as RuleProcessor);
     else tail.push(p);
   }
-  const input = new Subject<Item>();
-  let stream = input.asObservable();
+  const { input, source } = subject ? subjectInput() : directInput();
+  let stream = source;
   const chain = [...rules, ...tail];
   const operators = fused ? fuseProcessors(chain) : chain.map((p) => p.operator);
   for (const op of operators) stream = stream.pipe(op);
@@ -152,20 +158,37 @@ export async function buildChain(scheduler: VirtualTimeScheduler, fused = true) 
   return { input, rules, tail, sub, counts: () => ({ out, firing }) };
 }
 
+/** Items go straight into the processors' subscriber: the chain's cost without the receiver's. */
+function directInput(): { input: { next(item: Item): void }; source: Observable<Item> } {
+  let target: Subscriber<Item> | undefined;
+  const source = new Observable<Item>((subscriber) => {
+    target = subscriber;
+  });
+  return { input: { next: (item) => target?.next(item) }, source };
+}
+
+/** As the OTLP receiver feeds the pipeline: an RxJS Subject. */
+function subjectInput(): { input: { next(item: Item): void }; source: Observable<Item> } {
+  const input = new Subject<Item>();
+  return { input, source: input.asObservable() };
+}
+
 export function advance(scheduler: VirtualTimeScheduler, to: number): void {
   scheduler.maxFrames = to;
   scheduler.flush();
   scheduler.frame = to;
 }
 
-async function runProcessors(rounds: MetricPoint[][], fused: boolean) {
+async function runProcessors(rounds: MetricPoint[][], fused: boolean, subject = false) {
   const scheduler = new VirtualTimeScheduler();
-  const chain = await buildChain(scheduler, fused);
+  const chain = await buildChain(scheduler, fused, subject);
   const start = process.hrtime.bigint();
   for (let r = 0; r < rounds.length; r++) {
     advance(scheduler, r * ROUND_MS);
     for (const p of rounds[r] as MetricPoint[]) chain.input.next(p);
   }
+  // The last batch's ratio judgements (zero-delay actions) belong to the run too.
+  advance(scheduler, rounds.length * ROUND_MS);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   chain.sub.unsubscribe();
   return { seconds, ...chain.counts() };
@@ -177,6 +200,7 @@ function runBare(rounds: MetricPoint[][]) {
   for (let r = 0; r < rounds.length; r++) {
     const now = r * ROUND_MS;
     for (const p of rounds[r] as MetricPoint[]) bare.handle(p, now);
+    bare.flush();
   }
   return { seconds: Number(process.hrtime.bigint() - start) / 1e9, firing: bare.alerts };
 }
@@ -216,14 +240,17 @@ export async function run(): Promise<Record<string, unknown>> {
   // Heap first, before the throughput runs leave garbage and freed buffers behind.
   const stateHeap = await measureStateHeap(rounds);
   const fused: number[] = [];
+  const fromSubject: number[] = [];
   const chained: number[] = [];
   const bare: number[] = [];
   let alerts = { fused: 0, chained: 0, bare: 0 };
   for (let i = 0; i < REPEATS; i++) {
     const f = await runProcessors(rounds, true);
+    const s = await runProcessors(rounds, true, true);
     const c = await runProcessors(rounds, false);
     const b = runBare(rounds);
     fused.push(points / f.seconds);
+    fromSubject.push(points / s.seconds);
     chained.push(points / c.seconds);
     bare.push(points / b.seconds);
     alerts = { fused: f.firing, chained: c.firing, bare: b.firing };
@@ -245,6 +272,9 @@ export async function run(): Promise<Record<string, unknown>> {
     },
     /** As the pipeline runs it: the whole chain fused into one operator. */
     processors_points_per_second: best(fused),
+    /** The same fused chain fed through an RxJS Subject, as the OTLP receiver feeds the pipeline. */
+    subject_fed_points_per_second: best(fromSubject),
+    subject_fed_ratio: ratio(fromSubject),
     /** One RxJS operator per processor, for comparison. */
     chained_operators_points_per_second: best(chained),
     bare_loop_points_per_second: best(bare),
@@ -253,6 +283,7 @@ export async function run(): Promise<Record<string, unknown>> {
     firing_alerts_delivered: alerts,
     runs: {
       fused: fused.map(Math.round),
+      subject_fed: fromSubject.map(Math.round),
       chained: chained.map(Math.round),
       bare: bare.map(Math.round),
     },

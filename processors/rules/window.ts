@@ -32,6 +32,8 @@ export class RingWindow {
   private hist: Float64Array | undefined;
   private bounds: readonly number[] | undefined;
   private head = NONE;
+  /** Ring index of `head` (kept in step with it: no modulo per slide). */
+  private headPos = 0;
   private firstSlot = NONE;
   recentSum = 0;
   recentCount = 0;
@@ -77,6 +79,7 @@ export class RingWindow {
     if (this.head === NONE) {
       this.head = slot;
       this.firstSlot = slot;
+      this.headPos = this.pos(slot);
       return;
     }
     if (slot <= this.head) return;
@@ -84,21 +87,64 @@ export class RingWindow {
     if (slot - this.head >= this.totalSlots) {
       this.clearAll();
       this.head = slot;
+      this.headPos = this.pos(slot);
       return;
     }
-    const baseline = this.hasBaseline;
-    while (this.head < slot) {
-      const h = ++this.head;
+    const steps = slot - this.head;
+    this.head = slot;
+    if (this.counts === undefined && this.hist === undefined) this.slideSums(steps);
+    else this.slideAll(steps);
+    // Running totals of integers stay exact; clamp float residue so "no data" reads as 0.
+    if (Math.abs(this.recentSum) < 1e-9) this.recentSum = 0;
+    if (Math.abs(this.baseSum) < 1e-9) this.baseSum = 0;
+  }
+
+  /**
+   * The slide of sum-only windows (ratios: one array per window), the common big case: ring
+   * positions step by one instead of a modulo per slot.
+   */
+  private slideSums(steps: number): void {
+    const sums = this.sums;
+    const total = this.totalSlots;
+    const recent = this.recentSlots;
+    const baseline = total > recent;
+    let hp = this.headPos;
+    let recentSum = this.recentSum;
+    let baseSum = this.baseSum;
+    for (let k = 0; k < steps; k++) {
+      hp = hp + 1 === total ? 0 : hp + 1;
       // The slot leaving the recent window: into the baseline, or gone when there is none.
-      const leaving = this.pos(h - this.recentSlots);
+      const leaving = hp >= recent ? hp - recent : hp - recent + total;
+      const s = sums[leaving] as number;
+      if (baseline) {
+        // First drop the slot leaving the baseline (it is the one the new head reuses).
+        baseSum -= sums[hp] as number;
+        sums[hp] = 0;
+        baseSum += s;
+      } else {
+        sums[leaving] = 0;
+      }
+      recentSum -= s;
+    }
+    this.headPos = hp;
+    this.recentSum = recentSum;
+    this.baseSum = baseSum;
+  }
+
+  private slideAll(steps: number): void {
+    const baseline = this.hasBaseline;
+    const total = this.totalSlots;
+    for (let k = 0; k < steps; k++) {
+      const hp = this.headPos + 1 === total ? 0 : this.headPos + 1;
+      this.headPos = hp;
+      const leaving = hp >= this.recentSlots ? hp - this.recentSlots : hp - this.recentSlots + total;
       const s = this.sums[leaving] as number;
       const c = this.counts ? (this.counts[leaving] as number) : 0;
       if (baseline) {
-        // First drop the slot leaving the baseline (it is the one h reuses).
-        const dropped = this.pos(h);
-        this.baseSum -= this.sums[dropped] as number;
-        if (this.counts) this.baseCount -= this.counts[dropped] as number;
-        this.clearSlot(dropped);
+        // First drop the slot leaving the baseline (it is the one the new head reuses).
+        this.baseSum -= this.sums[hp] as number;
+        if (this.counts) this.baseCount -= this.counts[hp] as number;
+        this.clearSlot(hp);
         this.baseSum += s;
         this.baseCount += c;
       }
@@ -118,9 +164,6 @@ export class RingWindow {
         this.hist.fill(0, leaving * nb, leaving * nb + nb);
       }
     }
-    // Running totals of integers stay exact; clamp float residue so "no data" reads as 0.
-    if (Math.abs(this.recentSum) < 1e-9) this.recentSum = 0;
-    if (Math.abs(this.baseSum) < 1e-9) this.baseSum = 0;
   }
 
   private clearSlot(p: number): void {
@@ -143,7 +186,7 @@ export class RingWindow {
   /** Add one contribution (`count` samples summing to `value`, with optional extremes). */
   add(now: number, value: number, count = 1, min = value, max = value): void {
     this.advance(now);
-    const p = this.pos(this.head);
+    const p = this.headPos;
     this.sums[p] = (this.sums[p] as number) + value;
     this.recentSum += value;
     if (this.counts) {
@@ -172,7 +215,7 @@ export class RingWindow {
       this.hist = new Float64Array(this.totalSlots * nb);
       this.recentHist = new Float64Array(nb);
     }
-    const off = this.pos(this.head) * nb;
+    const off = this.headPos * nb;
     const merged = this.recentHist as Float64Array;
     for (let i = 0; i < nb; i++) {
       const c = bucketCounts[i] ?? 0;
@@ -202,8 +245,9 @@ export class RingWindow {
   private scan(values: Float64Array | undefined, pick: (a: number, b: number) => number): number {
     if (!values || this.head === NONE) return Number.NaN;
     let out = Number.NaN;
-    for (let i = 0; i < this.recentSlots; i++) {
-      const v = values[this.pos(this.head - i)] as number;
+    let p = this.headPos;
+    for (let i = 0; i < this.recentSlots; i++, p = p === 0 ? this.totalSlots - 1 : p - 1) {
+      const v = values[p] as number;
       if (!Number.isNaN(v)) out = Number.isNaN(out) ? v : pick(out, v);
     }
     return out;
