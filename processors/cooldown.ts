@@ -36,6 +36,8 @@ interface CooldownEntry {
   /** A firing suppressed during the cooldown, released at `until` if no resolve came first. */
   held?: Alert;
   timer?: Subscription;
+  /** A firing went out and its resolve has not: the reader is owed the green resolve. */
+  open?: boolean;
 }
 
 /** All cooldown state in one object; with a StateStore the deadlines and held firings are also stored. */
@@ -165,7 +167,7 @@ export function createCooldown(
 
   const pass = (item: Alert, now: number, emit: Emit) => {
     if (state.entries.size > 1000) prune(now);
-    state.entries.set(item.fingerprint, { rule: item.rule, until: now + durationMs(item.rule) });
+    state.entries.set(item.fingerprint, { rule: item.rule, until: now + durationMs(item.rule), open: true });
     state.passed++;
     emit(item);
   };
@@ -200,15 +202,19 @@ export function createCooldown(
     const e = state.entries.get(item.fingerprint);
     if (item.status === "resolved") {
       if (e?.held) {
-        // The firing never went out: its resolve would announce nothing the reader saw.
         e.timer?.unsubscribe();
         e.held = undefined;
         e.timer = undefined;
         forgetHeld(item.fingerprint);
-        state.suppressed++;
-        logger.debug({ fingerprint: item.fingerprint }, "resolve of a suppressed firing dropped");
-        return;
+        if (!e.open) {
+          // The held firing was a re-fire after an announced resolve: neither went out, neither will.
+          state.suppressed++;
+          logger.debug({ fingerprint: item.fingerprint }, "resolve of a suppressed firing dropped");
+          return;
+        }
+        // The held one only repeated a firing the reader saw: that firing's resolve is owed.
       }
+      if (e) e.open = false;
       return resolve(item, now, emit);
     }
     if (e && now < e.until) return hold(item, e.until);

@@ -45,6 +45,20 @@ describe("cooldown", () => {
     expect(t.alerts().at(-1)?.fingerprint).toBe("disk_usage");
   });
 
+  it("a repeated firing of a notified alert does not swallow its resolve", async () => {
+    const t = await chain<CooldownProcessor>(cooldownFactory, { default: 5 });
+    t.input.next(alert("system_failure"));
+    t.clock.advanceTo(MIN);
+    t.input.next(alert("system_failure")); // the same firing again (an API re-send): held, not sent
+    t.clock.advanceTo(2 * MIN);
+    t.input.next(alert("system_failure", "resolved"));
+    t.clock.advanceTo(10 * MIN);
+    expect(t.out.map((o) => [o.at, (o.item as Alert).status])).toEqual([
+      [0, "firing"],
+      [2 * MIN, "resolved"],
+    ]);
+  });
+
   it("releases a suppressed firing that is still firing when the cooldown ends", async () => {
     const t = await chain<CooldownProcessor>(cooldownFactory, { default: 0.5 }); // 30 s
     t.input.next(alert("rpc_error_rate"));
