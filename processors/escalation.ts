@@ -204,7 +204,7 @@ export function createEscalation(
       forget(item.fingerprint);
       return;
     }
-    if (item.status !== "firing" || !severities.has(item.severity)) return;
+    if (item.status !== "firing" || item.oneShot || !severities.has(item.severity)) return;
     if (t) {
       t.alert = item; // newer values for the eventual escalation; the clock keeps the first notice
       save(item.fingerprint, t);

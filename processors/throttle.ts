@@ -41,6 +41,8 @@ export class ThrottleState {
   readonly routes = new Map<string, RouteState>();
   /** Fingerprints currently firing that went through. */
   readonly active = new Set<string>();
+  /** One-shot notices (no resolve follows) by fingerprint, with when they went through: active for a window. */
+  readonly oneShots = new Map<string, number>();
   digested = 0;
   digests = 0;
   sentTotal = 0;
@@ -106,6 +108,7 @@ export function createThrottle(
 
   const track = (a: Alert) => {
     if (a.status === "resolved") state.active.delete(a.fingerprint);
+    else if (a.oneShot) state.oneShots.set(a.fingerprint, scheduler.now());
     else state.active.add(a.fingerprint);
   };
 
@@ -344,8 +347,9 @@ export function createThrottle(
         sentInWindow[name] = r.sent.length;
         held += r.held.length;
       }
+      for (const [fp, at] of state.oneShots) if (at <= now - windowMs) state.oneShots.delete(fp);
       return {
-        active_alerts: state.active.size,
+        active_alerts: state.active.size + state.oneShots.size,
         held,
         digested: state.digested,
         digests_sent: state.digests,

@@ -89,6 +89,7 @@ export class ComprehensiveAlertService {
       startsAt: now,
       at: now,
       route: "default",
+      oneShot: true,
       details: { error_message: input.errorMessage, ...detailsFrom(input.systemState) },
     };
     await this.#send(alert);
@@ -117,6 +118,7 @@ export class ComprehensiveAlertService {
       startsAt: now,
       at: now,
       route: "default",
+      oneShot: true,
       details: { increase_percent: input.increasePercent },
     };
     await this.#send(alert);

@@ -103,6 +103,8 @@ export interface Alert {
   readonly escalationLevel?: number;
   /** Destination route: "default" or an escalation route; throttle and exporters key on it. */
   readonly route?: string;
+  /** A notice no resolve will follow (sent through the API): never escalated, never counted as active. */
+  readonly oneShot?: boolean;
   readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 

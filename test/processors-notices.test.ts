@@ -112,6 +112,14 @@ describe("escalation", () => {
     ]);
   });
 
+  it("a one-shot notice (sent through the API, no resolve will follow) never escalates", async () => {
+    const t = await chain<EscalationProcessor>(escalationFactory, {});
+    t.input.next(alert("system_failure", "firing", { severity: "critical", oneShot: true }));
+    t.clock.advanceTo(60 * MIN);
+    expect(t.alerts().map((a) => a.status)).toEqual(["firing"]);
+    expect(t.p.status()).toMatchObject({ tracked: 0 });
+  });
+
   it("a resolve cancels the pending escalation; warnings never escalate", async () => {
     const t = await chain<EscalationProcessor>(escalationFactory, {});
     t.input.next(alert("rpc_error_rate", "firing", { severity: "critical" }));
