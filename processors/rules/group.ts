@@ -165,3 +165,18 @@ export function readGroup(spec: RuleSpec, g: SeriesGroup, now: number): Reading 
   r.breach = r.increase > spec.threshold;
   return r;
 }
+
+/**
+ * readGroup for `last` threshold rules (no window to slide, no baseline): the hot case of
+ * gauges, kept small so it inlines into the point handler.
+ */
+export function readLast(spec: RuleSpec, g: SeriesGroup, now: number): Reading {
+  if (spec.type !== "threshold") return readGroup(spec, g, now);
+  g.evaluated = true;
+  const r = g.reading;
+  r.baseline = undefined;
+  r.increase = undefined;
+  r.value = g.lastValue * spec.scale;
+  r.breach = spec.comparison === "below" ? r.value < spec.threshold : r.value > spec.threshold;
+  return r;
+}

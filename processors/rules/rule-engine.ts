@@ -5,9 +5,9 @@ import type { Logger } from "pino";
 import { interval, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { ComponentStatus, Processor } from "../../src/component.ts";
 import { type Emit as ItemEmit, operatorFromStages, type ProcessorStage } from "../../src/fuse.ts";
-import type { Alert, Attributes, Item } from "../../src/signal.ts";
+import type { Alert, Attributes, Item, MetricPoint } from "../../src/signal.ts";
 import { buildAlert } from "./alerts.ts";
-import { readGroup, SeriesGroup } from "./group.ts";
+import { readGroup, readLast, SeriesGroup } from "./group.ts";
 import { GroupIndex } from "./group-index.ts";
 import { fingerprintOf } from "./matchers.ts";
 import { isNegativeDelta } from "./selection.ts";
@@ -37,6 +37,8 @@ export class RuleEngine {
   /** The (at most two) metric names the selection reads; "" never matches a real name. */
   private readonly nameA: string;
   private readonly nameB: string;
+  /** `last` aggregation: the value is the latest point's, whatever the time (readLast). */
+  private readonly lastOnly: boolean;
   /**
    * Ratio groups touched by the current burst of points. Numerator and denominator are separate
    * series that arrive one after the other in the same export, so a ratio is judged once the
@@ -50,6 +52,7 @@ export class RuleEngine {
     this.groups = new GroupIndex(spec.groupBy);
     this.nameA = spec.selection.metrics[0] ?? "\u0000";
     this.nameB = spec.selection.metrics[1] ?? this.nameA;
+    this.lastOnly = spec.aggregation === "last";
     this.scheduler = scheduler;
     this.logger = logger;
   }
@@ -67,41 +70,56 @@ export class RuleEngine {
 
   /** Feed one item; alerts it causes are emitted synchronously. Non-selected items are ignored. */
   handle(item: Item, emit: Emit): void {
-    let g: SeriesGroup;
-    let now: number;
     if (item.kind === "metric") {
       // Every rule sees every point: reject by name before any other work (the clock included).
-      const name = item.name;
-      if (name !== this.nameA && name !== this.nameB) return;
-      const sel = this.spec.selection;
-      const bits = sel.matchMetric(item);
-      if (bits === 0) return;
-      if (isNegativeDelta(item)) {
-        this.negativeDeltas++;
-        return;
-      }
-      now = this.scheduler.now();
-      g = this.groupFor(item.attributes, item.resource);
-      if (sel.shape === "ratio") g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
-      else if (item.type === "histogram") g.addHistogram(now, item);
-      else g.addValue(now, item.value);
+      if (item.name !== this.nameA && item.name !== this.nameB) return;
+      if (this.spec.selection.shape === "ratio") this.ratioPoint(item, emit);
+      else this.metricPoint(item, emit);
     } else if (item.kind === "span") {
       const sel = this.spec.selection;
       if (!sel.matchSpan(item)) return;
-      now = this.scheduler.now();
-      g = this.groupFor(item.attributes, item.resource);
+      const now = this.scheduler.now();
+      const g = this.groupFor(item.attributes, item.resource);
       g.addValue(now, sel.spanValue(item));
-    } else {
+      this.matched++;
+      const reading = readGroup(this.spec, g, now);
+      if (reading.breach) this.stepUp(g, reading, now, emit);
+    }
+  }
+
+  /**
+   * A point of a metric rule, judged at once. Ratio and metric points have their own methods so
+   * each keeps the type feedback of its own rules (one shared body sees every rule's shapes).
+   */
+  private metricPoint(item: MetricPoint, emit: Emit): void {
+    if (this.spec.selection.matchMetric(item) === 0) return;
+    if (isNegativeDelta(item)) {
+      this.negativeDeltas++;
       return;
     }
+    const now = this.scheduler.now();
+    const g = this.groupFor(item.attributes, item.resource);
+    if (item.type === "histogram") g.addHistogram(now, item);
+    else g.addValue(now, item.value);
     this.matched++;
-    if (this.spec.selection.shape === "ratio") {
-      this.dirtyRatios.add(g);
-      this.ratioCheck ??= this.scheduler.schedule(() => this.checkRatios(emit));
+    const reading = this.lastOnly ? readLast(this.spec, g, now) : readGroup(this.spec, g, now);
+    if (reading.breach) this.stepUp(g, reading, now, emit);
+  }
+
+  /** A point of a ratio rule: judged once the burst it came in is in (checkRatios). */
+  private ratioPoint(item: MetricPoint, emit: Emit): void {
+    const bits = this.spec.selection.matchMetric(item);
+    if (bits === 0) return;
+    if (isNegativeDelta(item)) {
+      this.negativeDeltas++;
       return;
     }
-    const reading = readGroup(this.spec, g, now);
-    if (reading.breach) this.stepUp(g, reading, now, emit);
+    const now = this.scheduler.now();
+    const g = this.groupFor(item.attributes, item.resource);
+    g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
+    this.matched++;
+    this.dirtyRatios.add(g);
+    this.ratioCheck ??= this.scheduler.schedule(() => this.checkRatios(emit));
   }
 
   private checkRatios(emit: Emit): void {
@@ -148,7 +166,7 @@ export class RuleEngine {
   /** Time-driven evaluation of every group. */
   tick(emit: Emit): void {
     const now = this.scheduler.now();
-    const lastOnly = this.spec.aggregation === "last";
+    const lastOnly = this.lastOnly;
     for (const g of this.groups.values()) {
       if (now - g.lastAt > this.spec.staleAfterMs) {
         // Stale: never fire from old data; resolve what fired, forget the series.
@@ -231,17 +249,41 @@ export class RuleEngine {
     });
     const { nameA, nameB } = this;
     const spans = this.spec.selection.shape === "spans";
-    return {
-      push: (item) => {
-        emit(item);
-        // The common case, a point of another rule, is rejected here without entering `handle`.
-        if (item.kind === "metric" ? item.name !== nameA && item.name !== nameB : !spans) return;
-        try {
-          this.handle(item, emit);
-        } catch (err) {
-          this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
+    const failed = (err: unknown) =>
+      this.logger.error({ err, rule: this.spec.rule }, "rule evaluation failed");
+    // One push per shape: each call site then sees one target (see metricPoint).
+    const push: (item: Item) => void = spans
+      ? (item) => {
+          emit(item);
+          if (item.kind !== "span") return;
+          try {
+            this.handle(item, emit);
+          } catch (err) {
+            failed(err);
+          }
         }
-      },
+      : this.spec.selection.shape === "ratio"
+        ? (item) => {
+            emit(item);
+            // The common case, a point of another rule, is rejected here without a call.
+            if (item.kind !== "metric" || (item.name !== nameA && item.name !== nameB)) return;
+            try {
+              this.ratioPoint(item, emit);
+            } catch (err) {
+              failed(err);
+            }
+          }
+        : (item) => {
+            emit(item);
+            if (item.kind !== "metric" || (item.name !== nameA && item.name !== nameB)) return;
+            try {
+              this.metricPoint(item, emit);
+            } catch (err) {
+              failed(err);
+            }
+          };
+    return {
+      push,
       close: () => {
         ticks.unsubscribe();
         this.ratioCheck?.unsubscribe();
