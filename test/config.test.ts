@@ -71,6 +71,36 @@ service:
     expect(inline.ok && inline.config.service.status.endpoint).toBe("127.0.0.1:9999");
   });
 
+  it("reads an env value as text where the field wants text, and never echoes a secret", async () => {
+    const text = `receivers:
+  otlp:
+    auth:
+      token: \${env:OTLP_TOKEN}
+exporters:
+  console: {}
+  slack:
+    webhook_url: 83749283749283
+service:
+  pipelines:
+    alerts:
+      receivers: [otlp]
+      exporters: [console, slack]
+`;
+    const numericToken = await load(text.replace("webhook_url: 83749283749283", "webhook_url: ''"), {
+      OTLP_TOKEN: "83749283749283",
+    });
+    expect(numericToken.ok && numericToken.config.components.get("receivers:otlp")?.config).toMatchObject({
+      auth: { token: "83749283749283" },
+    });
+    const literal = await load(text, { OTLP_TOKEN: "abc" });
+    expect(literal.ok).toBe(false);
+    if (!literal.ok) {
+      const messages = literal.problems.map(formatProblem).join("\n");
+      expect(messages).toMatch(/exporters\.slack\.webhook_url: expected a string, got "\*\*\*"/);
+      expect(messages).not.toContain("83749283749283");
+    }
+  });
+
   it("reports YAML syntax errors with their position", async () => {
     const result = await load("receivers:\n  otlp: {\nservice: [");
     expect(result.ok).toBe(false);

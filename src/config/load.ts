@@ -11,7 +11,7 @@ import { registerSecret } from "../secrets.ts";
 import { type ConfigProblem, describeIssue, type KeyPath } from "./errors.ts";
 import { locate } from "./locate.ts";
 import { type ServiceConfig, topLevelSchema } from "./schema.ts";
-import { type EnvOrigins, substituteEnv } from "./substitute.ts";
+import { type EnvOrigins, type EnvTexts, substituteEnv } from "./substitute.ts";
 
 export interface ComponentSpec {
   readonly id: string;
@@ -86,7 +86,7 @@ export async function loadConfigText(
   }
   if (problems.length > 0) return { ok: false, problems };
 
-  const { problems: envProblems, origins } = substituteEnv(doc, env);
+  const { problems: envProblems, origins, texts } = substituteEnv(doc, env);
   // A value whose variable is unset is reported once, not again as a type error.
   const unset = new Set<unknown>(envProblems.map((p) => p.node));
   for (const p of envProblems) {
@@ -151,7 +151,12 @@ export async function loadConfigText(
           continue;
         }
       }
-      const parsed = (factory.configSchema as z.ZodType).safeParse(body);
+      let parsed = (factory.configSchema as z.ZodType).safeParse(body);
+      if (!parsed.success) {
+        // An env value read as a number or boolean where the field wants text ("2024", a numeric token).
+        const retried = retryAsText(parsed.error.issues, base, body, doc, texts);
+        if (retried !== undefined) parsed = (factory.configSchema as z.ZodType).safeParse(retried);
+      }
       if (!parsed.success) {
         reportIssues(parsed.error.issues, base, body, doc, origins, unset, at);
         continue;
@@ -196,12 +201,36 @@ function reportIssues(
     }
     const { value, present } = valueAt(root, rel);
     const path = [...base, ...rel];
+    // Never echo what a secret-looking key holds, even when it is invalid.
+    const shown = SECRET_KEYS.test(String(rel.at(-1) ?? "")) ? "***" : value;
     const node = doc.getIn(path, true);
     if (unset.has(node)) continue;
     const vars = node ? origins.get(node as never) : undefined;
     const from = vars && vars.length > 0 ? ` (from \${env:${vars.join("}, ${env:")}})` : "";
-    at(path, describeIssue(issue, value, present) + from);
+    at(path, describeIssue(issue, shown, present) + from);
   }
+}
+
+/** A copy of `body` with env-substituted values put back as text where a string was expected. */
+function retryAsText(
+  issues: readonly z.core.$ZodIssue[],
+  base: KeyPath,
+  body: unknown,
+  doc: Document,
+  texts: EnvTexts,
+): unknown {
+  let copy: unknown;
+  for (const issue of issues) {
+    if (issue.code !== "invalid_type" || issue.expected !== "string") continue;
+    const rel = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+    const text = texts.get(doc.getIn([...base, ...rel], true) as never);
+    if (text === undefined || rel.length === 0) continue;
+    copy ??= structuredClone(body);
+    let parent = copy as Record<string | number, unknown>;
+    for (const seg of rel.slice(0, -1)) parent = parent[seg] as Record<string | number, unknown>;
+    parent[rel.at(-1) as string | number] = text;
+  }
+  return copy;
 }
 
 function valueAt(root: unknown, path: KeyPath): { value: unknown; present: boolean } {

@@ -11,6 +11,8 @@ export interface SubstitutionProblem {
 
 /** Scalars whose value came from the environment, with the variable names, for error messages. */
 export type EnvOrigins = Map<Scalar, readonly string[]>;
+/** The text a whole-scalar reference substituted, for a string field that got a number or boolean. */
+export type EnvTexts = Map<Scalar, string>;
 
 /**
  * Replace env references in every string scalar of the document, in place.
@@ -20,9 +22,10 @@ export type EnvOrigins = Map<Scalar, readonly string[]>;
 export function substituteEnv(
   doc: Document,
   env: Readonly<Record<string, string | undefined>>,
-): { problems: SubstitutionProblem[]; origins: EnvOrigins } {
+): { problems: SubstitutionProblem[]; origins: EnvOrigins; texts: EnvTexts } {
   const problems: SubstitutionProblem[] = [];
   const origins: EnvOrigins = new Map();
+  const texts: EnvTexts = new Map();
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== "string" || !node.value.includes("${")) return;
@@ -38,6 +41,7 @@ export function substituteEnv(
           return;
         }
         node.value = typedScalar(value);
+        texts.set(node, value);
       } else {
         node.value = text.replace(
           REFERENCE,
@@ -60,7 +64,7 @@ export function substituteEnv(
       origins.set(node, names);
     },
   });
-  return { problems, origins };
+  return { problems, origins, texts };
 }
 
 /** A whole-scalar substitution is read as YAML: numbers, booleans and null keep their type. */

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { registerSecret } from "../secrets.ts";
 import { FallbackStore } from "./fallback-store.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
@@ -93,6 +94,7 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
       return store;
     }
     case "redis": {
+      registerRedisSecrets(parsed.url);
       const remote = new RedisStateStore({
         url: parsed.url,
         instanceId,
@@ -107,4 +109,15 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
 
 export function defaultInstanceId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Redis credentials, in the userinfo or the query, are masked wherever they would be printed. */
+function registerRedisSecrets(url: string): void {
+  try {
+    const parsed = new URL(url);
+    registerSecret(decodeURIComponent(parsed.password));
+    registerSecret(parsed.searchParams.get("password") ?? undefined);
+  } catch {
+    // An unparseable URL fails in the client with its own (redacted) error.
+  }
 }

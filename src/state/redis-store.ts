@@ -39,7 +39,11 @@ export function redactRedisUrl(url: string): string {
     const parsed = new URL(url);
     parsed.username = "";
     parsed.password = "";
-    return parsed.toString();
+    // ioredis also reads credentials from the query (?password=…): keep only what is not secret.
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (key !== "prefix" && key !== "db" && key !== "family") parsed.searchParams.set(key, "***");
+    }
+    return parsed.toString().replace(/%2A%2A%2A/g, "***");
   } catch {
     return "redis://(unparseable url)";
   }
