@@ -1,6 +1,7 @@
 // The shape of pipeline.yaml around the components, and its published JSON Schema.
 import { z } from "zod";
 import type { ComponentKind } from "../component.ts";
+import { boolish } from "../delivery/config.ts";
 import type { Registry } from "../registry.ts";
 import { stateSpecSchema } from "../state/open.ts";
 
@@ -22,7 +23,7 @@ export const serviceSchema = z.strictObject({
   state: stateSpecSchema.optional(),
   status: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: boolish.default(true),
       endpoint: z
         .string()
         .regex(/^[^:\s]*:\d+$/, "expected host:port")
@@ -33,7 +34,7 @@ export const serviceSchema = z.strictObject({
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
       /** ALERT_DEBUG_MODE: log every signal decision at debug level. */
-      debug: z.boolean().default(false),
+      debug: boolish.default(false),
     })
     .prefault({}),
 });

@@ -4,10 +4,35 @@ import type { ComponentContext } from "../component.ts";
 import type { Outbox } from "./outbox.ts";
 import type { DeliveryQueueOptions } from "./queue.ts";
 
-/** Booleans as YAML gives them, plus the usual env spellings ("1", "yes", "on"). */
+/** Booleans as YAML gives them, plus the usual env spellings ("1", "yes", "on"; YAML reads a bare 1 as a number). */
 export const boolish = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no", "on", "off", "TRUE", "FALSE", ""])])
-  .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes", "on", "TRUE"].includes(v)));
+  .union(
+    [
+      z.boolean(),
+      z.literal([0, 1]),
+      z.enum([
+        "true",
+        "false",
+        "1",
+        "0",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "TRUE",
+        "FALSE",
+        "True",
+        "False",
+        "Yes",
+        "No",
+        "",
+      ]),
+    ],
+    { error: "expected true or false" },
+  )
+  .transform((v) =>
+    typeof v === "boolean" ? v : ["true", "1", "yes", "on"].includes(String(v).toLowerCase()),
+  );
 
 const seconds = (def: number) => z.coerce.number().nonnegative().default(def);
 
