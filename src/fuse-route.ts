@@ -26,12 +26,28 @@ export function routeFrom(stages: readonly ProcessorStage[], from: number, last:
   };
   const byName = new Map<string, Emit>();
   const byKind = new Map<Item["kind"], Emit>();
+  // The first two metric names seen, compared before the map: past a rule, items carry the one or
+  // two names it reads, so the route costs a compare instead of a hash lookup per point.
+  let name0: string | undefined;
+  let to0: Emit = last;
+  let name1: string | undefined;
+  let to1: Emit = last;
   return (item) => {
     if (item.kind === "metric") {
-      let to = byName.get(item.name);
+      const name = item.name;
+      if (name === name0) return to0(item);
+      if (name === name1) return to1(item);
+      let to = byName.get(name);
       if (to === undefined) {
         to = target(item);
-        if (byName.size < MAX_CACHED_NAMES) byName.set(item.name, to);
+        if (byName.size < MAX_CACHED_NAMES) byName.set(name, to);
+        if (name0 === undefined) {
+          name0 = name;
+          to0 = to;
+        } else if (name1 === undefined) {
+          name1 = name;
+          to1 = to;
+        }
       }
       return to(item);
     }

@@ -26,6 +26,8 @@ export class SeriesGroup {
   /** Reused on every evaluation (no allocation per point); copy what must outlive it. */
   readonly reading: Reading = { value: Number.NaN, baseline: undefined, increase: undefined, breach: false };
   evaluated = false;
+  /** In the engine's list of ratio groups to judge at the end of the current burst. */
+  ratioQueued = false;
 
   constructor(
     spec: RuleSpec,

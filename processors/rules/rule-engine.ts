@@ -44,7 +44,7 @@ export class RuleEngine {
    * series that arrive one after the other in the same export, so a ratio is judged once the
    * burst is in (a zero-delay action on the scheduler: same instant, after the batch).
    */
-  private readonly dirtyRatios = new Set<SeriesGroup>();
+  private readonly dirtyRatios: SeriesGroup[] = [];
   private ratioCheck: Subscription | undefined;
 
   constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger) {
@@ -118,18 +118,30 @@ export class RuleEngine {
     const g = this.groupFor(item.attributes, item.resource);
     g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
     this.matched++;
-    this.dirtyRatios.add(g);
-    this.ratioCheck ??= this.scheduler.schedule(() => this.checkRatios(emit));
+    // A flag on the group instead of a Set: no hashing, and the list keeps its capacity.
+    if (!g.ratioQueued) {
+      g.ratioQueued = true;
+      this.dirtyRatios.push(g);
+    }
+    if (this.ratioCheck === undefined) this.scheduleRatioCheck(emit);
+  }
+
+  /** Apart from ratioPoint: a closure over `emit` there would cost a context per point. */
+  private scheduleRatioCheck(emit: Emit): void {
+    this.ratioCheck = this.scheduler.schedule(() => this.checkRatios(emit));
   }
 
   private checkRatios(emit: Emit): void {
     this.ratioCheck = undefined;
     const now = this.scheduler.now();
-    for (const g of this.dirtyRatios) {
+    const dirty = this.dirtyRatios;
+    for (let i = 0; i < dirty.length; i++) {
+      const g = dirty[i] as SeriesGroup;
+      g.ratioQueued = false;
       const reading = readGroup(this.spec, g, now);
       if (reading.breach) this.stepUp(g, reading, now, emit);
     }
-    this.dirtyRatios.clear();
+    dirty.length = 0;
   }
 
   private stepUp(g: SeriesGroup, reading: Reading, now: number, emit: Emit): void {
