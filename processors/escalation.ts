@@ -27,7 +27,8 @@ export const escalationConfigSchema = z.strictObject({
   /** Minutes after the first notice for each level, ascending; empty = [delay]. */
   levels: z.array(minutes()).default([]),
   severities: z.array(severitySchema).min(1).default(["critical"]),
-  route: z.string().min(1).default("escalation"),
+  /** Route of escalations; empty keeps the alert's own (same destination, same throttle window). */
+  route: z.string().default("escalation"),
 });
 export type EscalationConfig = z.output<typeof escalationConfigSchema>;
 
@@ -182,7 +183,7 @@ export function createEscalation(
       ...t.alert,
       status: "escalated",
       escalationLevel: t.level,
-      route: config.route,
+      route: config.route || t.alert.route,
       at: scheduler.now(),
       details: { ...t.alert.details, escalated_after_minutes: minutesAt },
     };

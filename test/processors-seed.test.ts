@@ -198,7 +198,7 @@ describe.each(scenarios)("seed rule $rule", (s) => {
     if (s.severity === "critical") {
       expect(phaseB.map((a) => [a.status, a.seenAt, a.route])).toEqual([
         ["firing", T2, "default"],
-        ["escalated", T2 + 15 * MIN, "escalation"],
+        ["escalated", T2 + 15 * MIN, "default"], // no SLACK_ESCALATION_WEBHOOK_URL: same channel
       ]);
       expect(phaseB[1]?.escalationLevel).toBe(1);
     } else {
@@ -210,6 +210,22 @@ describe.each(scenarios)("seed rule $rule", (s) => {
 });
 
 describe("seed rules YAML", () => {
+  it("routes escalations apart (their own throttle window) only with SLACK_ESCALATION_WEBHOOK_URL", async () => {
+    const t = await seedChain({
+      SLACK_ESCALATION_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/escalate",
+    });
+    for (let m = 0; m <= 15; m++) {
+      t.clock.advanceTo(m * MIN);
+      t.input.next(
+        gauge("system.filesystem.utilization", 0.97, { "system.filesystem.mountpoint": "/" }, host),
+      );
+    }
+    expect(t.alerts().map((a) => [a.status, a.route])).toEqual([
+      ["firing", "default"],
+      ["escalated", "escalation"],
+    ]);
+  });
+
   it("honours ALERT_* overrides (thresholds, cooldown minutes with fractions)", async () => {
     const t = await seedChain({ ALERT_MEMORY_USAGE_THRESHOLD: "95", ALERT_MEMORY_USAGE_COOLDOWN: "0.5" });
     t.input.next(gauge("system.memory.utilization", 0.9, used, host));

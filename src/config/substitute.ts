@@ -1,8 +1,21 @@
-// `${env:VAR}` and `${env:VAR:-default}` substitution on YAML scalars, keeping node positions.
+// `${env:VAR}`, `${env:VAR:-default}` and `${env:VAR:+alternative}` (the alternative when VAR is
+// set and not empty, else nothing) substitution on YAML scalars, keeping node positions.
 import { type Document, parse as parseYaml, type Scalar, visit } from "yaml";
 
-const REFERENCE = /\$\$\{|\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const WHOLE_REFERENCE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+const REFERENCE = /\$\$\{|\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}/g;
+const WHOLE_REFERENCE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}$/;
+
+/** The value of one reference, or undefined when it is unset with no default. */
+function resolveReference(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  operator: string | undefined,
+  operand: string | undefined,
+): string | undefined {
+  const value = env[name];
+  if (operator === "+") return value ? (operand ?? "") : "";
+  return value ?? (operator === "-" ? operand : undefined);
+}
 
 export interface SubstitutionProblem {
   readonly node: Scalar;
@@ -33,9 +46,9 @@ export function substituteEnv(
       const names: string[] = [];
       const whole = WHOLE_REFERENCE.exec(text);
       if (whole) {
-        const [, name = "", fallback] = whole;
+        const [, name = "", operator, operand] = whole;
         names.push(name);
-        const value = env[name] ?? fallback;
+        const value = resolveReference(env, name, operator, operand);
         if (value === undefined) {
           problems.push({ node, message: `environment variable ${name} is not set and has no default` });
           return;
@@ -45,11 +58,11 @@ export function substituteEnv(
       } else {
         node.value = text.replace(
           REFERENCE,
-          (match, name: string | undefined, fallback: string | undefined) => {
+          (match, name: string | undefined, operator: string | undefined, operand: string | undefined) => {
             if (match === "$${") return "${";
             const varName = name ?? "";
             names.push(varName);
-            const value = env[varName] ?? fallback;
+            const value = resolveReference(env, varName, operator, operand);
             if (value === undefined) {
               problems.push({
                 node,

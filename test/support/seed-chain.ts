@@ -1,8 +1,6 @@
-// The seed processors from examples/seed-rules.yaml, built from their factories and chained in
+// The seed processors from the shipped pipeline.yaml, built from their factories and chained in
 // pipeline order (rules… → cooldown → escalation → throttle) on a virtual clock.
-import { readFileSync } from "node:fs";
 import { Subject } from "rxjs";
-import { parse } from "yaml";
 import { type CooldownProcessor, cooldownFactory } from "../../processors/cooldown.ts";
 import { type EscalationProcessor, escalationFactory } from "../../processors/escalation.ts";
 import type { RuleProcessor } from "../../processors/rules/rule-engine.ts";
@@ -10,6 +8,7 @@ import { spikeFactory } from "../../processors/spike.ts";
 import { thresholdFactory } from "../../processors/threshold.ts";
 import { type ThrottleProcessor, throttleFactory } from "../../processors/throttle.ts";
 import type { ComponentFactory, Processor } from "../../src/component.ts";
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../../src/service.ts";
 import type { Alert, Item } from "../../src/signal.ts";
 import { testContext } from "./context.ts";
 import { VirtualClock } from "./virtual-clock.ts";
@@ -22,26 +21,14 @@ const factories: Record<string, ComponentFactory<"processor">> = {
   throttle: throttleFactory as ComponentFactory<"processor">,
 };
 
-/** `${env:NAME:-default}` → env value or default (whole-scalar references become YAML numbers). */
-export function loadSeedSections(env: Record<string, string> = {}): Record<string, unknown> {
-  const url = new URL("../../examples/seed-rules.yaml", import.meta.url);
-  const text = readFileSync(url, "utf8").replace(
-    /\$\{env:([A-Z0-9_]+)(?::-([^}]*))?\}/g,
-    (_, name: string, def: string | undefined) => env[name] ?? def ?? "",
-  );
-  return (parse(text) as { processors: Record<string, unknown> }).processors;
-}
-
+/** The seed processors exactly as the shipped pipeline.yaml configures them, through the real loader. */
 export async function buildSeedProcessors(clock: VirtualClock, env: Record<string, string> = {}) {
-  const sections = loadSeedSections(env);
+  const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env });
   const built = new Map<string, Processor>();
-  for (const [id, raw] of Object.entries(sections)) {
-    const factory = factories[id.split("/")[0] as string];
-    if (!factory) throw new Error(`no factory for ${id}`);
-    const config = factory.configSchema.parse(raw ?? {});
-    const issues = factory.validate?.(config) ?? [];
-    if (issues.length > 0) throw new Error(`${id}: ${JSON.stringify(issues)}`);
-    built.set(id, await factory.create(config, testContext({ id, scheduler: clock.scheduler })));
+  for (const spec of config.components.values()) {
+    if (spec.kind !== "processor" || !factories[spec.factory.type]) continue;
+    const context = testContext({ id: spec.id, scheduler: clock.scheduler });
+    built.set(spec.id, (await spec.factory.create(spec.config, context)) as Processor);
   }
   const rules = [...built]
     .filter(([id]) => /^(threshold|spike)\//.test(id))
