@@ -69,6 +69,12 @@ service:
       PORT: "9999",
     });
     expect(inline.ok && inline.config.service.status.endpoint).toBe("127.0.0.1:9999");
+    // ${env:VAR:+alt}: alt when VAR is set and not empty, else nothing.
+    const alt = base("  console:\n    output: stdout${env:ERR:+err}");
+    const set = await load(alt.replace("stdout${env:ERR:+err}", "${env:ERR:+stderr}"), { ERR: "1" });
+    expect(set.ok && set.config.components.get("exporters:console")?.config).toMatchObject({ output: "stderr" });
+    const unset = await load(alt, {});
+    expect(unset.ok && unset.config.components.get("exporters:console")?.config).toMatchObject({ output: "stdout" });
   });
 
   it("reads an env value as text where the field wants text, and never echoes a secret", async () => {
