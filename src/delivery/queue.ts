@@ -349,9 +349,17 @@ export class DeliveryQueue<P = unknown> {
         ticket.resolve({ id, destination: lane.destination.label, state: "pending", attempts: 0 });
       }
       lane.tickets.clear();
+      // Kept in the store they are resent on restart; without one, this line is their only record.
       this.#o.logger.warn(
-        { destination: lane.destination.label, pending: count },
-        "deliveries still pending at shutdown",
+        {
+          destination: lane.destination.label,
+          pending: count,
+          kept: this.#shared !== undefined,
+          rules: lane.entries.map((e) => e.record.rule ?? "?"),
+        },
+        this.#shared
+          ? "deliveries still pending at shutdown: kept in the state store for the next start"
+          : "deliveries still pending at shutdown are lost (memory state): use a durable ALERTPIPE_STATE",
       );
     }
     return { pending: left.reduce((n, l) => n + l.pending, 0), left };
