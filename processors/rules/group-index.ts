@@ -29,6 +29,9 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
   get(attributes: Attributes, resource: Attributes): G | undefined {
     const keys = this.keys;
     if (keys.length === 0) return this.single;
+    // One label (the usual group_by: host, service): a single map, no loop.
+    if (keys.length === 1)
+      return this.root.get(groupValue(attributes, resource, keys[0] as string)) as G | undefined;
     let level: Level<G> | undefined = this.root;
     const last = keys.length - 1;
     for (let i = 0; i < last && level; i++) {

@@ -41,8 +41,11 @@ export class SeriesGroup {
     const shape = { windowMs: spec.windowMs, baselineMs: spec.baselineMs, resolution: spec.resolution };
     if (spec.selection.shape === "ratio") {
       const tracking = { count: false, minMax: false, histogram: false };
-      this.num = new RingWindow(shape, tracking);
-      this.den = new RingWindow(shape, tracking);
+      // Numerator and denominator in one allocation.
+      const each = RingWindow.doublesFor(shape, tracking);
+      const storage = new ArrayBuffer(each * 2 * 8);
+      this.num = new RingWindow(shape, tracking, storage, 0);
+      this.den = new RingWindow(shape, tracking, storage, each);
     } else if (spec.aggregation !== "last") {
       const q = spec.quantile !== undefined;
       this.main = new RingWindow(shape, {

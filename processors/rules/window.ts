@@ -35,6 +35,7 @@ export class RingWindow {
   /** Ring index of `head` (kept in step with it: no modulo per slide). */
   private headPos = 0;
   private firstSlot = NONE;
+  private lastNow = Number.NaN;
   recentSum = 0;
   recentCount = 0;
   baseSum = 0;
@@ -50,14 +51,32 @@ export class RingWindow {
   private minKnown = false;
   private maxKnown = false;
 
-  constructor(shape: WindowShape, tracking: WindowTracking) {
+  /**
+   * `storage`: a zeroed buffer of at least `RingWindow.doublesFor(shape, tracking)` doubles from
+   * `offset` on, so one group's windows share one allocation (a backing store per array costs
+   * more than the views, and a thousand series create thousands of them).
+   */
+  constructor(shape: WindowShape, tracking: WindowTracking, storage?: ArrayBuffer, offset = 0) {
     this.slotMs = shape.windowMs / shape.resolution;
     this.recentSlots = shape.resolution;
-    this.totalSlots = this.recentSlots + Math.round(shape.baselineMs / this.slotMs);
-    this.sums = new Float64Array(this.totalSlots);
-    this.counts = tracking.count ? new Float64Array(this.totalSlots) : undefined;
-    this.mins = tracking.minMax ? new Float64Array(this.totalSlots).fill(Number.NaN) : undefined;
-    this.maxs = tracking.minMax ? new Float64Array(this.totalSlots).fill(Number.NaN) : undefined;
+    const n = slotsOf(shape);
+    this.totalSlots = n;
+    const buffer = storage ?? new ArrayBuffer(RingWindow.doublesFor(shape, tracking) * 8);
+    let at = storage ? offset : 0;
+    const next = () => {
+      const view = new Float64Array(buffer, at * 8, n);
+      at += n;
+      return view;
+    };
+    this.sums = next();
+    this.counts = tracking.count ? next() : undefined;
+    this.mins = tracking.minMax ? next().fill(Number.NaN) : undefined;
+    this.maxs = tracking.minMax ? next().fill(Number.NaN) : undefined;
+  }
+
+  /** Doubles a window of this shape and tracking keeps (histogram buckets apart). */
+  static doublesFor(shape: WindowShape, tracking: WindowTracking): number {
+    return slotsOf(shape) * (1 + (tracking.count ? 1 : 0) + (tracking.minMax ? 2 : 0));
   }
 
   get hasBaseline(): boolean {
@@ -75,6 +94,9 @@ export class RingWindow {
 
   /** Slide the window so `now` falls in the head slot; evicted slots leave the running totals. */
   advance(now: number): void {
+    // Every point of a burst shares one clock reading: slide (and divide) once per instant.
+    if (now === this.lastNow) return;
+    this.lastNow = now;
     const slot = Math.floor(now / this.slotMs);
     if (this.head === NONE) {
       this.head = slot;
@@ -270,6 +292,10 @@ export class RingWindow {
     if (this.hist) n += this.hist.byteLength + (this.recentHist?.byteLength ?? 0);
     return n;
   }
+}
+
+function slotsOf(shape: WindowShape): number {
+  return shape.resolution + Math.round(shape.baselineMs / (shape.windowMs / shape.resolution));
 }
 
 function sameBounds(a: readonly number[] | undefined, b: readonly number[]): boolean {
