@@ -1,20 +1,20 @@
 // Finds a point's group without building a key string per point: one nested Map level per
 // group_by label, keyed by the attribute values themselves (their hashes are cached by V8).
 import type { Attributes } from "../../src/signal.ts";
-import { attributeText, interned, lookupAttribute } from "./matchers.ts";
+import { type AttributeReader, attributeReader, attributeText } from "./matchers.ts";
 
 const MISSING = "\u0000missing";
 
 type Level<G> = Map<string, Level<G> | G>;
 
 export class GroupIndex<G extends { readonly path: readonly string[] }> {
-  private readonly keys: readonly string[];
+  private readonly keys: readonly AttributeReader[];
   private readonly root: Level<G> = new Map();
   private readonly all = new Set<G>();
   private single: G | undefined;
 
   constructor(groupBy: readonly string[]) {
-    this.keys = groupBy.map(interned);
+    this.keys = groupBy.map((k) => attributeReader(k));
   }
 
   get size(): number {
@@ -31,13 +31,13 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
     if (keys.length === 0) return this.single;
     // One label (the usual group_by: host, service): a single map, no loop.
     if (keys.length === 1)
-      return this.root.get(groupValue(attributes, resource, keys[0] as string)) as G | undefined;
+      return this.root.get(groupValue(attributes, resource, keys[0] as AttributeReader)) as G | undefined;
     let level: Level<G> | undefined = this.root;
     const last = keys.length - 1;
     for (let i = 0; i < last && level; i++) {
-      level = level.get(groupValue(attributes, resource, keys[i] as string)) as Level<G> | undefined;
+      level = level.get(groupValue(attributes, resource, keys[i] as AttributeReader)) as Level<G> | undefined;
     }
-    return level?.get(groupValue(attributes, resource, keys[last] as string)) as G | undefined;
+    return level?.get(groupValue(attributes, resource, keys[last] as AttributeReader)) as G | undefined;
   }
 
   /** The group path (group_by values) a point belongs to. */
@@ -85,7 +85,7 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
   }
 }
 
-function groupValue(attributes: Attributes, resource: Attributes, key: string): string {
-  const v = lookupAttribute(attributes, resource, key);
+function groupValue(attributes: Attributes, resource: Attributes, read: AttributeReader): string {
+  const v = read(attributes, resource);
   return v === undefined ? MISSING : typeof v === "string" ? v : attributeText(v);
 }

@@ -1,0 +1,40 @@
+// attributeReader compiles one function per key: any key text (quotes, backslashes, line
+// separators, template syntax) must read exactly what the shared lookupAttribute reads.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { attributeReader, lookupAttribute } from "../processors/rules/matchers.ts";
+
+describe("attributeReader", () => {
+  it("reads point attributes first, then the resource, for awkward keys", () => {
+    for (const key of [
+      'a"b',
+      "back\\slash",
+      "line\u2028sep",
+      "`${process.exit(1)}`",
+      "ünï.côdé",
+      '"]; process.exit(1); ["',
+    ]) {
+      const read = attributeReader(key);
+      expect(read({ [key]: "own" }, { [key]: "res" })).toBe("own");
+      expect(read({}, { [key]: 7 })).toBe(7);
+      expect(read({ other: 1 }, {})).toBeUndefined();
+    }
+  });
+
+  it("agrees with lookupAttribute on arbitrary keys and values", () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean());
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.dictionary(fc.string(), value),
+        fc.dictionary(fc.string(), value),
+        fc.option(value, { nil: undefined }),
+        (key, attributes, resource, own) => {
+          const a = own === undefined ? attributes : { ...attributes, [key]: own };
+          expect(attributeReader(key)(a, resource)).toEqual(lookupAttribute(a, resource, key));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
