@@ -37,7 +37,7 @@ export const spikeFactory = defineFactory({
       operator: engine.operator(),
       breaches: () => engine.breaches(),
       status: () => engine.status(),
-      shutdown: async () => {},
+      shutdown: async () => engine.flushRatios(),
     };
   },
 });

@@ -29,7 +29,7 @@ export const thresholdFactory = defineFactory({
       operator: engine.operator(),
       breaches: () => engine.breaches(),
       status: () => engine.status(),
-      shutdown: async () => {},
+      shutdown: async () => engine.flushRatios(),
     };
   },
 });

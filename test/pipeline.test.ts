@@ -6,7 +6,7 @@ import { defineFactory, type Exporter, type Receiver } from "../src/component.ts
 import { createLogger } from "../src/log.ts";
 import { Registry } from "../src/registry.ts";
 import { startAlertPipeline } from "../src/service.ts";
-import type { Alert, GaugePoint, Item } from "../src/signal.ts";
+import type { Alert, GaugePoint, Item, SumPoint } from "../src/signal.ts";
 
 const source = new Subject<Item>();
 const exported: Item[] = [];
@@ -104,5 +104,57 @@ describe("pipeline assembly in virtual time", () => {
     expect(alerts().at(-1)?.status).toBe("resolved");
     expect(handle.status()).toMatchObject({ thresholds_configured: 1 });
     await handle.shutdown();
+  });
+
+  it("judges the last batch of a ratio rule at shutdown instead of losing it", async () => {
+    exported.length = 0;
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
+    const registry = new Registry([...builtinFactories, testReceiver, captureExporter]);
+    const handle = await startAlertPipeline({
+      configText: `receivers:
+  test_source: {}
+processors:
+  threshold/rpc_error_rate:
+    ratio:
+      numerator: { metric: pipeline.rpc.calls, where: { error.type: { exists: true } } }
+      denominator: { metric: pipeline.rpc.calls }
+    scale: 100
+    op: above
+    threshold: 10
+    severity: critical
+    component: database
+exporters:
+  capture: {}
+service:
+  pipelines:
+    alerts:
+      receivers: [test_source]
+      processors: [threshold/rpc_error_rate]
+      exporters: [capture]
+`,
+      registry,
+      scheduler,
+      env: {},
+      logger: createLogger({ level: "silent" }),
+      statusServer: false,
+    });
+    const calls = (value: number, attributes: Record<string, string>): SumPoint => ({
+      kind: "metric",
+      type: "sum",
+      name: "pipeline.rpc.calls",
+      unit: "{call}",
+      value,
+      monotonic: true,
+      attributes,
+      resource: {},
+      scope: { name: "test" },
+      time: 0,
+    });
+    source.next(calls(5, { "error.type": "timeout" }));
+    source.next(calls(5, {}));
+    await handle.shutdown(); // no scheduler flush: the batch's check is still pending
+    expect(exported.filter((i) => i.kind === "alert").map((a) => (a as Alert).rule)).toEqual([
+      "rpc_error_rate",
+    ]);
   });
 });

@@ -46,6 +46,7 @@ export class RuleEngine {
    */
   private readonly dirtyRatios: SeriesGroup[] = [];
   private ratioCheck: Subscription | undefined;
+  private ratioEmit: Emit | undefined;
 
   constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger) {
     this.spec = spec;
@@ -128,7 +129,15 @@ export class RuleEngine {
 
   /** Apart from ratioPoint: a closure over `emit` there would cost a context per point. */
   private scheduleRatioCheck(emit: Emit): void {
+    this.ratioEmit = emit;
     this.ratioCheck = this.scheduler.schedule(() => this.checkRatios(emit));
+  }
+
+  /** Judge a batch still waiting for its check now: at completion and shutdown it would be lost. */
+  flushRatios(): void {
+    if (this.ratioCheck === undefined || this.ratioEmit === undefined) return;
+    this.ratioCheck.unsubscribe();
+    this.checkRatios(this.ratioEmit);
   }
 
   private checkRatios(emit: Emit): void {
@@ -296,6 +305,7 @@ export class RuleEngine {
           };
     return {
       push,
+      complete: () => this.flushRatios(),
       close: () => {
         ticks.unsubscribe();
         this.ratioCheck?.unsubscribe();
