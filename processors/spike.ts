@@ -20,11 +20,25 @@ export const spikeConfigSchema = z.strictObject({
 });
 export type SpikeConfig = z.output<typeof spikeConfigSchema>;
 
+const MAX_BASELINE_WINDOWS = 100;
+
 export const spikeFactory = defineFactory({
   kind: "processor",
   type: "spike",
   configSchema: spikeConfigSchema,
-  validate: (config) => [...validateSelection(config), ...validateAggregation("spike", config)],
+  validate: (config) => [
+    ...validateSelection(config),
+    ...validateAggregation("spike", config),
+    // The baseline is kept in window-sized slots per series: bound the memory a typo could ask for.
+    ...(config.baseline_window / config.window > MAX_BASELINE_WINDOWS
+      ? [
+          {
+            path: ["baseline_window"],
+            message: `at most ${MAX_BASELINE_WINDOWS} × window (${config.window} s), got ${config.baseline_window} s`,
+          },
+        ]
+      : []),
+  ],
   create(config, context): RuleProcessor {
     const spec = buildSpec("spike", config, context, {
       comparison: "increase",

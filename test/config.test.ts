@@ -72,9 +72,13 @@ service:
     // ${env:VAR:+alt}: alt when VAR is set and not empty, else nothing.
     const alt = base("  console:\n    output: stdout${env:ERR:+err}");
     const set = await load(alt.replace("stdout${env:ERR:+err}", "${env:ERR:+stderr}"), { ERR: "1" });
-    expect(set.ok && set.config.components.get("exporters:console")?.config).toMatchObject({ output: "stderr" });
+    expect(set.ok && set.config.components.get("exporters:console")?.config).toMatchObject({
+      output: "stderr",
+    });
     const unset = await load(alt, {});
-    expect(unset.ok && unset.config.components.get("exporters:console")?.config).toMatchObject({ output: "stdout" });
+    expect(unset.ok && unset.config.components.get("exporters:console")?.config).toMatchObject({
+      output: "stdout",
+    });
   });
 
   it("reads an env value as text where the field wants text, and never echoes a secret", async () => {
@@ -105,6 +109,32 @@ service:
       expect(messages).toMatch(/exporters\.slack\.webhook_url: expected a string, got "\*\*\*"/);
       expect(messages).not.toContain("83749283749283");
     }
+  });
+
+  it("refuses a spike baseline that would need an unbounded window history", async () => {
+    const text = `receivers:
+  otlp: {}
+processors:
+  spike/review_rate_spike:
+    ratio:
+      numerator: { metric: pipeline.artifacts.review_flagged }
+      denominator: { metric: pipeline.artifacts.processed }
+    window: \${env:ALERT_RATE_WINDOW:-300}
+    baseline_window: 3600
+exporters:
+  console: {}
+service:
+  pipelines:
+    alerts:
+      receivers: [otlp]
+      processors: [spike/review_rate_spike]
+      exporters: [console]
+`;
+    expect((await load(text)).ok).toBe(true);
+    const tiny = await load(text, { ALERT_RATE_WINDOW: "0.01" });
+    expect(!tiny.ok && tiny.problems.map(formatProblem)).toEqual([
+      "pipeline.yaml:9:22 processors.spike/review_rate_spike.baseline_window: at most 100 × window (0.01 s), got 3600 s",
+    ]);
   });
 
   it("reports YAML syntax errors with their position", async () => {
