@@ -5,13 +5,12 @@
 // Both are called directly per point (the ratio is processors vs bare code); the fused chain is
 // also measured behind an RxJS Subject, as the OTLP receiver feeds it (subject_fed_*).
 // Run: node --expose-gc bench/processors.ts   (bench/run.ts imports `run`).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { Observable, Subject, type Subscriber, VirtualTimeScheduler } from "rxjs";
-import { parse } from "yaml";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
 import { spikeFactory } from "../processors/spike.ts";
@@ -19,6 +18,7 @@ import { thresholdFactory } from "../processors/threshold.ts";
 import { throttleFactory } from "../processors/throttle.ts";
 import type { ComponentFactory, Processor } from "../src/component.ts";
 import { fuseProcessors } from "../src/fuse.ts";
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../src/service.ts";
 import type { Attributes, Item, MetricPoint } from "../src/signal.ts";
 import { BareRules } from "./processors-bare.ts";
 
@@ -110,12 +110,10 @@ export function round(r: number): MetricPoint[] {
   return out;
 }
 
-function seedSections(): Record<string, unknown> {
-  const text = readFileSync(new URL("../examples/seed-rules.yaml", import.meta.url), "utf8").replace(
-    /\$\{env:[A-Z0-9_]+(?::-([^}]*))?\}/g,
-    (_, def: string | undefined) => def ?? "",
-  );
-  return (parse(text) as { processors: Record<string, unknown> }).processors;
+/** The processor sections of the shipped pipeline.yaml with the seed's defaults, through the real loader. */
+async function seedSections(): Promise<Array<[string, unknown]>> {
+  const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env: {} });
+  return [...config.components.values()].filter((c) => c.kind === "processor").map((c) => [c.id, c.config]);
 }
 
 const factories: Record<string, ComponentFactory<"processor">> = {
@@ -134,10 +132,9 @@ export async function buildChain(scheduler: VirtualTimeScheduler, fused = true, 
   const logger = pino({ level: "silent" });
   const rules: RuleProcessor[] = [];
   const tail: Processor[] = [];
-  for (const [id, raw] of Object.entries(seedSections())) {
+  for (const [id, config] of await seedSections()) {
     const factory = factories[id.split("/")[0] as string];
-    if (!factory) continue; // escalation is not part of this benchmark's chain
-    const config = factory.configSchema.parse(raw ?? {});
+    if (!factory) continue; // spanmetrics, exceptions, escalation, scrub: not part of this benchmark's chain
     const p = await factory.create(config, { id, scheduler, logger, configDir: ".", env: {} });
     // YAML order: the rules, then cooldown before throttle
     if (id.includes("/")) rules.push(p as RuleProcessor);
