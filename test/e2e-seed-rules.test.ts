@@ -28,7 +28,7 @@ describe("the eight seed alerts through the real CLI", () => {
       ["run", "pipeline.yaml"],
       cleanEnv({
         ALERT_RATE_WINDOW: "2",
-        ALERT_BASELINE_WINDOW: "6",
+        ALERT_BASELINE_WINDOW: "30",
         ALERT_CHECK_INTERVAL: "0.2",
         // Above any real host's usage, below what this test sends.
         ALERT_MEMORY_USAGE_THRESHOLD: "98.5",
@@ -63,7 +63,7 @@ describe("the eight seed alerts through the real CLI", () => {
     artifacts("blue-bottle", 40, 4);
     artifacts("steady", 40, 4);
     await provider.forceFlush();
-    await new Promise((r) => setTimeout(r, 2_500)); // into the baseline window
+    await new Promise((r) => setTimeout(r, 3_000)); // past the 2 s rate window, into the 30 s baseline
 
     artifacts("blue-bottle", 40, 32); // 80 %: +700 % over the baseline
     artifacts("steady", 40, 4);
