@@ -26,6 +26,10 @@ export interface AlertPipelineOptions {
   /** An already loaded config (e.g. rewritten for in-process use); skips configPath/configText. */
   readonly config?: ResolvedConfig;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The guide's constructor arguments: stand in for SLACK_WEBHOOK_URL / SENTRY_DSN / SENTRY_ENVIRONMENT. */
+  readonly slackWebhookUrl?: string;
+  readonly sentryDsn?: string;
+  readonly sentryEnvironment?: string;
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
   readonly registry?: Registry;
@@ -58,8 +62,18 @@ export function resolveConfigPath(explicit?: string, cwd = process.cwd()): strin
   return existsSync(local) ? local : DEFAULT_CONFIG_PATH;
 }
 
-export async function loadConfig(options: AlertPipelineOptions): Promise<ResolvedConfig> {
+/** The environment config substitution sees: the process's, with the guide-style options on top. */
+function effectiveEnv(options: AlertPipelineOptions): Readonly<Record<string, string | undefined>> {
   const env = options.env ?? process.env;
+  const overrides: Record<string, string> = {};
+  if (options.slackWebhookUrl !== undefined) overrides.SLACK_WEBHOOK_URL = options.slackWebhookUrl;
+  if (options.sentryDsn !== undefined) overrides.SENTRY_DSN = options.sentryDsn;
+  if (options.sentryEnvironment !== undefined) overrides.SENTRY_ENVIRONMENT = options.sentryEnvironment;
+  return Object.keys(overrides).length === 0 ? env : { ...env, ...overrides };
+}
+
+export async function loadConfig(options: AlertPipelineOptions): Promise<ResolvedConfig> {
+  const env = effectiveEnv(options);
   const registry = options.registry ?? new Registry();
   const result =
     options.configText !== undefined
@@ -75,7 +89,7 @@ export async function loadConfig(options: AlertPipelineOptions): Promise<Resolve
 }
 
 export async function startAlertPipeline(options: AlertPipelineOptions = {}): Promise<AlertPipelineHandle> {
-  const env = options.env ?? process.env;
+  const env = effectiveEnv(options);
   const config = options.config ?? (await loadConfig(options));
   const { log } = config.service;
   const logger = options.logger ?? createLogger({ level: log.debug ? "debug" : log.level });

@@ -46,7 +46,10 @@ describe("seed API on a running pipeline", () => {
     sentry = await startFakeSentry();
     handle = await startAlertPipeline({
       configText: config,
-      env: { SLACK_WEBHOOK_URL: slack.webhookUrl(), SENTRY_DSN: sentry.dsn() },
+      env: {},
+      // as the guide constructs its service: ComprehensiveAlertService(slack_webhook_url=…, sentry_dsn=…)
+      slackWebhookUrl: slack.webhookUrl(),
+      sentryDsn: sentry.dsn(),
       logger: createLogger({ level: "silent" }),
       statusServer: false,
     });
