@@ -17,8 +17,15 @@ import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { nonNegativeNumber } from "./rules/schema.ts";
-import { Outlets, statefulProcessor } from "./rules/stream.ts";
-import { type Emit, guarded, persist, Sequencer, sequencedOperator, storeIsAsync } from "./state-sequence.ts";
+import { Outlets } from "./rules/stream.ts";
+import {
+  type Emit,
+  guarded,
+  noticeStream,
+  persist,
+  RESUBSCRIBE_WAIT_MS,
+  Sequencer,
+} from "./state-sequence.ts";
 
 const minutes = () => nonNegativeNumber("expected a non-negative number of minutes");
 
@@ -64,8 +71,6 @@ export interface CooldownProcessor extends Processor {
 export const cooldownHeldNamespace = (componentId: string) => `cooldown.held/${componentId}`;
 /** Grace beyond the deadline for which a persisted held firing is kept (a restart within it releases it). */
 const HELD_GRACE_MS = 24 * 3_600_000;
-/** Retry delay of a release that found no subscriber (restored state, pipeline not wired yet). */
-const RESUBSCRIBE_WAIT_MS = 1000;
 
 export function createCooldown(
   config: CooldownConfig,
@@ -264,9 +269,7 @@ export function createCooldown(
   };
   restore();
 
-  const processor = storeIsAsync(store?.state)
-    ? { operator: sequencedOperator(outlets, sequencer, logger, handle) }
-    : statefulProcessor(outlets, logger, handle);
+  const processor = noticeStream(store?.state, { outlets, sequencer, logger, handle });
 
   return {
     state,

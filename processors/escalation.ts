@@ -16,8 +16,15 @@ import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveNumber, severitySchema } from "./rules/schema.ts";
-import { Outlets, statefulProcessor } from "./rules/stream.ts";
-import { type Emit, guarded, persist, Sequencer, sequencedOperator, storeIsAsync } from "./state-sequence.ts";
+import { Outlets } from "./rules/stream.ts";
+import {
+  type Emit,
+  guarded,
+  noticeStream,
+  persist,
+  RESUBSCRIBE_WAIT_MS,
+  Sequencer,
+} from "./state-sequence.ts";
 
 const minutes = () => positiveNumber("expected a positive number of minutes");
 
@@ -70,8 +77,6 @@ interface SavedTracked {
 
 /** Kept this long past the last level, so a long outage still finds the record. */
 const RECORD_GRACE_MS = 24 * 3_600_000;
-/** Retry delay of an escalation that found no subscriber (restored state, pipeline not wired yet). */
-const RESUBSCRIBE_WAIT_MS = 1000;
 
 export function createEscalation(
   config: EscalationConfig,
@@ -267,9 +272,7 @@ export function createEscalation(
   };
   restore();
 
-  const processor = storeIsAsync(store?.state)
-    ? { operator: sequencedOperator(outlets, sequencer, logger, handle) }
-    : statefulProcessor(outlets, logger, handle);
+  const processor = noticeStream(store?.state, { outlets, sequencer, logger, handle });
 
   return {
     state,

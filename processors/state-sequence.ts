@@ -6,9 +6,10 @@
 // points and spans never wait — only alerts, which are rare, go through the queue.
 import type { Logger } from "pino";
 import { Observable, type OperatorFunction } from "rxjs";
-import type { Emit } from "../src/fuse.ts";
+import type { Emit, StageFactory } from "../src/fuse.ts";
 import type { Item } from "../src/signal.ts";
 import { isPromise, type MaybePromise } from "../src/state/store.ts";
+import { type Outlets, statefulProcessor } from "./rules/stream.ts";
 
 export type { Emit };
 
@@ -161,4 +162,27 @@ export function sequencedOperator(
 /** Whether the store answers with promises (then processors queue alerts instead of fusing). */
 export function storeIsAsync(store: { backend: string } | undefined): boolean {
   return store?.backend === "redis";
+}
+
+/** Retry delay of a release that found no subscriber (restored state, pipeline not wired yet). */
+export const RESUBSCRIBE_WAIT_MS = 1000;
+
+/**
+ * A notice processor's stream: a fusable synchronous stage when its store answers synchronously
+ * (memory, SQLite), else an operator that keeps alerts in order across store round trips (Redis).
+ */
+export function noticeStream(
+  store: { backend: string } | undefined,
+  parts: {
+    outlets: Outlets;
+    sequencer: Sequencer;
+    logger: Logger;
+    handle: (item: Item, emit: Emit) => void;
+    onComplete?: (emit: Emit) => void;
+  },
+): { stage?: StageFactory; operator: OperatorFunction<Item, Item> } {
+  const { outlets, sequencer, logger, handle, onComplete } = parts;
+  return storeIsAsync(store)
+    ? { operator: sequencedOperator(outlets, sequencer, logger, handle, onComplete) }
+    : statefulProcessor(outlets, logger, handle, onComplete);
 }

@@ -17,8 +17,15 @@ import { defineFactory, type Processor } from "../src/component.ts";
 import type { Alert, Digest, Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveInteger, positiveNumber } from "./rules/schema.ts";
-import { Outlets, statefulProcessor } from "./rules/stream.ts";
-import { type Emit, guarded, persist, Sequencer, sequencedOperator, storeIsAsync } from "./state-sequence.ts";
+import { Outlets } from "./rules/stream.ts";
+import {
+  type Emit,
+  guarded,
+  noticeStream,
+  persist,
+  RESUBSCRIBE_WAIT_MS,
+  Sequencer,
+} from "./state-sequence.ts";
 
 export const throttleConfigSchema = z.strictObject({
   /** Rolling window, seconds. */
@@ -74,8 +81,6 @@ interface SavedHeld {
 }
 
 const HELD_TTL_MS = 7 * 24 * 3_600_000;
-/** Retry delay of a release that found no subscriber (restored state, pipeline not wired yet). */
-const RESUBSCRIBE_WAIT_MS = 1000;
 
 export function createThrottle(
   config: ThrottleConfig,
@@ -331,9 +336,7 @@ export function createThrottle(
   let recheck: Subscription | undefined;
   restore(true);
 
-  const processor = storeIsAsync(store?.state)
-    ? { operator: sequencedOperator(outlets, sequencer, logger, handle, flushAll) }
-    : statefulProcessor(outlets, logger, handle, flushAll);
+  const processor = noticeStream(store?.state, { outlets, sequencer, logger, handle, onComplete: flushAll });
 
   return {
     state,
