@@ -83,6 +83,7 @@ if (pgProblem && process.env.CI === "true") {
   );
 }
 
+// Skipped only on a developer machine without PostgreSQL; under CI=true the check above throws.
 describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper process", () => {
   const dir = mkdtempSync(join(tmpdir(), "alertpipe-register-"));
   const failing = createServer((_req, res) => {
