@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -135,6 +135,17 @@ service:
     expect(!tiny.ok && tiny.problems.map(formatProblem)).toEqual([
       "pipeline.yaml:9:22 processors.spike/review_rate_spike.baseline_window: at most 100 × window (0.01 s), got 3600 s",
     ]);
+  });
+
+  it("the README's pipeline.yaml walk-through is a valid config", async () => {
+    const readme = await readFile(join(process.cwd(), "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## pipeline.yaml"));
+    const example = section.slice(
+      section.indexOf("```yaml\n") + 8,
+      section.indexOf("```", section.indexOf("```yaml\n") + 8),
+    );
+    const result = await load(example);
+    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
   });
 
   it("reports YAML syntax errors with their position", async () => {

@@ -74,15 +74,12 @@ export async function loadConfigText(
     problems.push({ file, line, column, path, message });
   };
 
-  for (const err of doc.errors) {
-    const pos = err.linePos?.[0];
-    problems.push({
-      file,
-      line: pos?.line ?? 0,
-      column: pos?.col ?? 0,
-      path: [],
-      message: firstLine(err.message),
-    });
+  // The first syntax error only: the parser's later ones are usually the same mistake echoing on.
+  const [syntax] = doc.errors;
+  if (syntax) {
+    const pos = syntax.linePos?.[0];
+    const message = firstLine(syntax.message);
+    problems.push({ file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: [], message });
   }
   if (problems.length > 0) return { ok: false, problems };
 
