@@ -92,6 +92,33 @@ describe("aggregations", () => {
     expect(t.alerts()).toEqual([expect.objectContaining({ status: "firing", value: 95, unit: "s" })]);
   });
 
+  it("a histogram point without min/max leaves the window's extremes unknown, never smaller", async () => {
+    for (const order of ["with-max first", "without-max first"]) {
+      const t = await setup(thresholdFactory, "threshold/fetch_latency", {
+        metric: "http.client.request.duration",
+        aggregation: "p95",
+        unit: "s",
+        threshold: 2,
+        severity: "warning",
+        component: "fetcher",
+      });
+      const bounds = [0.1, 1, 5];
+      const fast = histogram("http.client.request.duration", bounds, [10, 0, 0, 0], {
+        sum: 0.5,
+        min: 0.05,
+        max: 0.05,
+      });
+      const slow = histogram("http.client.request.duration", bounds, [0, 0, 100, 0], { sum: 300 }); // no min/max
+      for (const point of order === "with-max first" ? [fast, slow] : [slow, fast]) t.input.next(point);
+      // p95 of 110 lies in (1, 5]: interpolated, not clamped to the 0.05 s that only the fast point knew.
+      expect(
+        t.alerts().map((a) => a.status),
+        order,
+      ).toEqual(["firing"]);
+      expect(t.rule.breaches()[0]?.value, order).toBeCloseTo(1 + (4 * (104.5 - 10)) / 100, 5);
+    }
+  });
+
   it("judges a ratio once the batch is in: failures arriving before successes are no 100 % spike", async () => {
     const t = await setup(thresholdFactory, "threshold/rpc_error_rate", {
       ratio: {

@@ -67,8 +67,9 @@ export class SeriesGroup {
     if (p.count > 0 && p.sum !== undefined) this.lastValue = p.sum / p.count;
     const w = this.main;
     if (!w) return;
-    const max = p.max ?? Number.NaN;
-    const min = p.min ?? Number.NaN;
+    // A point without extremes makes the window's extremes unknown (±Infinity), not smaller.
+    const max = p.max ?? Number.POSITIVE_INFINITY;
+    const min = p.min ?? Number.NEGATIVE_INFINITY;
     w.add(now, p.sum ?? 0, p.count, min, max);
     w.addBuckets(now, p.bounds, p.bucketCounts);
   }
@@ -111,9 +112,9 @@ function currentRaw(spec: RuleSpec, g: SeriesGroup): number {
     case "avg":
       return w.recentSum / w.recentCount;
     case "max":
-      return w.recentMax();
+      return finiteOrNaN(w.recentMax());
     case "min":
-      return w.recentMin();
+      return finiteOrNaN(w.recentMin());
     default: {
       const bounds = w.histogramBounds;
       if (spec.quantile === undefined || !bounds || !w.recentHist) return Number.NaN;
@@ -184,4 +185,9 @@ export function readLast(spec: RuleSpec, g: SeriesGroup, now: number): Reading {
   r.value = g.lastValue * spec.scale;
   r.breach = spec.comparison === "below" ? r.value < spec.threshold : r.value > spec.threshold;
   return r;
+}
+
+/** An unknown extreme (a histogram point without min/max) is no reading, not an infinite one. */
+function finiteOrNaN(value: number): number {
+  return Number.isFinite(value) ? value : Number.NaN;
 }

@@ -32,17 +32,17 @@ export function histogramQuantile(
       let lower = i === 0 ? Math.min(upper, 0) : (bounds[i - 1] as number);
       if (i === 0) {
         const observedMin = extremes.recentMin();
-        if (!Number.isNaN(observedMin) && observedMin < upper) lower = observedMin;
+        if (Number.isFinite(observedMin) && observedMin < upper) lower = observedMin;
       }
       const estimate = lower + ((upper - lower) * (rank - cumulative)) / c;
       // Interpolation can land past everything observed (95 s in a 90–120 s bucket reads 118.5 s).
       const observedMax = extremes.recentMax();
-      return !Number.isNaN(observedMax) && estimate > observedMax ? observedMax : estimate;
+      return Number.isFinite(observedMax) && estimate > observedMax ? observedMax : estimate;
     }
     cumulative += c;
   }
   const overflowMax = extremes.recentMax();
-  if (!Number.isNaN(overflowMax)) return overflowMax;
+  if (Number.isFinite(overflowMax)) return overflowMax;
   return bounds.length > 0 ? (bounds[bounds.length - 1] as number) : Number.NaN;
 }
 
