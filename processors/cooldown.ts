@@ -91,7 +91,12 @@ export function createCooldown(
   const saveHeld = (fingerprint: string, e: CooldownEntry) => {
     if (!store || !heldNs || !e.held) return;
     const now = scheduler.now();
-    const value = { rule: e.rule, until: e.until, alert: e.held as unknown as JsonValue };
+    const value = {
+      rule: e.rule,
+      until: e.until,
+      open: e.open !== false,
+      alert: e.held as unknown as JsonValue,
+    };
     const ttlMs = Math.max(0, e.until - now) + HELD_GRACE_MS;
     persist(logger, "cooldown.held.set", () =>
       store.state.set(heldNs, fingerprint, value, { ttlMs, nowMs: now }),
@@ -114,12 +119,16 @@ export function createCooldown(
     );
   };
 
-  /** Hold a firing until `until`; `counted` is false for one restored from before a restart. */
-  const hold = (item: Alert, until: number, counted = true) => {
+  /**
+   * Hold a firing until `until`; `counted` is false for one restored from before a restart. An entry
+   * first seen here was notified elsewhere (another instance, before a restart): its resolve is owed
+   * unless the stored record says otherwise (the store's resolve lock keeps it to one announcement).
+   */
+  const hold = (item: Alert, until: number, counted = true, open = true) => {
     const now = scheduler.now();
     let e = state.entries.get(item.fingerprint);
     if (!e) {
-      e = { rule: item.rule, until };
+      e = { rule: item.rule, until, open };
       state.entries.set(item.fingerprint, e);
     }
     if (until > e.until) e.until = until;
@@ -159,8 +168,9 @@ export function createCooldown(
     e.held = undefined;
     e.timer = undefined;
     forgetHeld(fingerprint);
+    // Either way the firing is announced now (here, or by the instance that re-took the cooldown).
+    e.open = true;
     if (!acquired) {
-      // Another instance took the cooldown at its end: it notified this fingerprint.
       logger.debug({ fingerprint }, "cooldown re-taken elsewhere; held firing dropped");
       return;
     }
@@ -258,10 +268,10 @@ export function createCooldown(
       () =>
         andThen(store.state.list(heldNs, scheduler.now()), (entries) => {
           for (const { key, value } of entries) {
-            const saved = value as unknown as { rule: string; until: number; alert: Alert };
+            const saved = value as unknown as { rule: string; until: number; open?: boolean; alert: Alert };
             if (typeof saved?.until !== "number" || saved.alert?.kind !== "alert") continue;
             if (state.entries.get(key)?.held) continue;
-            hold(saved.alert, saved.until, false);
+            hold(saved.alert, saved.until, false, saved.open !== false);
           }
         }),
       (err) => logger.warn({ err: String(err) }, "cooldown: could not restore held firings"),

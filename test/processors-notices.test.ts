@@ -59,6 +59,24 @@ describe("cooldown", () => {
     ]);
   });
 
+  it("a firing released at the cooldown's end, then repeated, still gets its resolve", async () => {
+    const t = await chain<CooldownProcessor>(cooldownFactory, { default: 1 });
+    t.input.next(alert("rpc_error_rate"));
+    t.input.next(alert("rpc_error_rate", "resolved"));
+    t.clock.advanceTo(10 * SEC);
+    t.input.next(alert("rpc_error_rate")); // re-fire inside the cooldown: held, released at 60 s
+    t.clock.advanceTo(70 * SEC);
+    t.input.next(alert("rpc_error_rate")); // the same firing repeated inside the new cooldown: held
+    t.clock.advanceTo(80 * SEC);
+    t.input.next(alert("rpc_error_rate", "resolved"));
+    expect(t.out.map((o) => [o.at, (o.item as Alert).status])).toEqual([
+      [0, "firing"],
+      [0, "resolved"],
+      [60 * SEC, "firing"],
+      [80 * SEC, "resolved"],
+    ]);
+  });
+
   it("releases a suppressed firing that is still firing when the cooldown ends", async () => {
     const t = await chain<CooldownProcessor>(cooldownFactory, { default: 0.5 }); // 30 s
     t.input.next(alert("rpc_error_rate"));

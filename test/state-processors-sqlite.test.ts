@@ -44,6 +44,20 @@ function crash(w: Wired<unknown>) {
 const statuses = (w: Wired<unknown>) => w.out.map((o) => [o.at, (o.item as Alert).status]);
 
 describe("cooldown on SQLite across a restart", () => {
+  it("a firing announced before the restart still gets its resolve after it", async () => {
+    const first = boot(0);
+    const a = await wire<unknown, CooldownProcessor>(cooldownFactory, { default: 10 }, first);
+    a.input.next(alert("system_health"));
+    crash(a);
+
+    const second = boot(2 * MIN);
+    const b = await wire<unknown, CooldownProcessor>(cooldownFactory, { default: 10 }, second);
+    b.input.next(alert("system_health")); // the restarted rule fires again: held by the stored cooldown
+    second.clock.advanceTo(3 * MIN);
+    b.input.next(alert("system_health", "resolved"));
+    expect(statuses(b)).toEqual([[3 * MIN, "resolved"]]); // the reader saw it fire: the resolve is owed
+  });
+
   it("a notice before the restart is not repeated inside its cooldown after it, and is released at its end", async () => {
     const first = boot(0);
     const a = await wire<unknown, CooldownProcessor>(cooldownFactory, { default: 10 }, first);
