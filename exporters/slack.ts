@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from "@slack/webhook";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
-import { boolish, deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts";
+import { boolishOr, deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts";
 import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
@@ -22,7 +22,7 @@ export const slackConfigSchema = z.object({
   /** SLACK_ESCALATION_WEBHOOK_URL; empty sends escalations to webhook_url with <!channel>. */
   escalation_webhook_url: z.string().default(""),
   /** SLACK_ALERTS_ENABLED. */
-  enabled: boolish.default(true),
+  enabled: boolishOr(true),
   /** Shown on every message; defaults to SENTRY_ENVIRONMENT, else "production". */
   environment: z.string().default(""),
   username: z.string().optional(),

@@ -113,8 +113,14 @@ export function createThrottle(
 
   const track = (a: Alert) => {
     if (a.status === "resolved") state.active.delete(a.fingerprint);
-    else if (a.oneShot) state.oneShots.set(a.fingerprint, scheduler.now());
-    else state.active.add(a.fingerprint);
+    else if (a.oneShot) {
+      const now = scheduler.now();
+      state.oneShots.set(a.fingerprint, now);
+      // Kept for one window only; pruned here too, since nothing may ever read status().
+      if (state.oneShots.size > 1000) {
+        for (const [fp, at] of state.oneShots) if (at <= now - windowMs) state.oneShots.delete(fp);
+      }
+    } else state.active.add(a.fingerprint);
   };
 
   const heldKey = (name: string) => `${name}\u001f${instanceId}`;

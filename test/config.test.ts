@@ -133,7 +133,7 @@ service:
     expect((await load(text)).ok).toBe(true);
     const tiny = await load(text, { ALERT_RATE_WINDOW: "0.01" });
     expect(!tiny.ok && tiny.problems.map(formatProblem)).toEqual([
-      "pipeline.yaml:9:22 processors.spike/review_rate_spike.baseline_window: at most 100 × window (0.01 s), got 3600 s",
+      "pipeline.yaml:9:22 processors.spike/review_rate_spike.baseline_window: at most 100 × window (0.01 s), got 3600 s: lower baseline_window (ALERT_BASELINE_WINDOW) or widen window (ALERT_RATE_WINDOW)",
     ]);
   });
 
@@ -146,6 +146,27 @@ service:
     );
     const result = await load(example);
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
+  });
+
+  it("an empty boolean from the environment means its default (SLACK_ALERTS_ENABLED= in a .env file)", async () => {
+    const text = base(
+      "  console: {}\n  slack:\n    enabled: ${env:SLACK_ALERTS_ENABLED:-true}\n    webhook_url: ''",
+    );
+    for (const [value, expected] of [
+      ["", true],
+      ["0", false],
+      ["yes", true],
+      ["off", false],
+    ] as const) {
+      const result = await load(text, { SLACK_ALERTS_ENABLED: value });
+      expect(result.ok && result.config.components.get("exporters:slack")?.config, value).toMatchObject({
+        enabled: expected,
+      });
+    }
+    const wrong = await load(text, { SLACK_ALERTS_ENABLED: "maybe" });
+    expect(!wrong.ok && formatProblem(wrong.problems[0] as never)).toMatch(
+      /exporters\.slack\.enabled: expected true or false, got "maybe" \(from \$\{env:SLACK_ALERTS_ENABLED\}\)/,
+    );
   });
 
   it("reports YAML syntax errors with their position", async () => {

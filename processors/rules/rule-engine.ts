@@ -1,6 +1,7 @@
 // The streaming rule engine shared by `threshold` and `spike`: arriving signals update their
-// group's window and can fire at once (same `next` call); a check_interval tick drives the
-// time-based transitions (pending → firing after `for`, resolve, stale series).
+// group's window and can fire at once (same `next` call; ratio rules at the same instant, once
+// their batch is in); a check_interval tick drives the time-based transitions (pending → firing
+// after `for`, resolve, stale series).
 import type { Logger } from "pino";
 import { interval, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
 import type { ComponentStatus, Processor } from "../../src/component.ts";

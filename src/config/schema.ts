@@ -1,7 +1,7 @@
 // The shape of pipeline.yaml around the components, and its published JSON Schema.
 import { z } from "zod";
 import type { ComponentKind } from "../component.ts";
-import { boolish } from "../delivery/config.ts";
+import { boolishOr } from "../delivery/config.ts";
 import type { Registry } from "../registry.ts";
 import { stateSpecSchema } from "../state/open.ts";
 
@@ -23,7 +23,7 @@ export const serviceSchema = z.strictObject({
   state: stateSpecSchema.optional(),
   status: z
     .strictObject({
-      enabled: boolish.default(true),
+      enabled: boolishOr(true),
       endpoint: z
         .string()
         .regex(/^[^:\s]*:\d+$/, "expected host:port")
@@ -34,7 +34,7 @@ export const serviceSchema = z.strictObject({
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
       /** ALERT_DEBUG_MODE: log every signal decision at debug level. */
-      debug: boolish.default(false),
+      debug: boolishOr(false),
     })
     .prefault({}),
 });

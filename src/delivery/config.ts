@@ -34,6 +34,13 @@ export const boolish = z
     typeof v === "boolean" ? v : ["true", "1", "yes", "on"].includes(String(v).toLowerCase()),
   );
 
+/** A boolean whose empty value (`SLACK_ALERTS_ENABLED=` in a .env file) means its default, not false. */
+export const boolishOr = (fallback: boolean) =>
+  z
+    .union([z.literal(""), boolish], { error: "expected true or false" })
+    .optional()
+    .transform((v): boolean => (v === "" || v === undefined ? fallback : v));
+
 const seconds = (def: number) => z.coerce.number().nonnegative().default(def);
 
 export const deliveryConfigShape = {
@@ -53,7 +60,7 @@ export const deliveryConfigShape = {
   shutdown_timeout: seconds(10),
   max_pending: z.coerce.number().int().min(1).default(10_000),
   /** Log every attempt (ALERT_LOG_ATTEMPTS). */
-  log_attempts: boolish.default(false),
+  log_attempts: boolishOr(false),
   /** State-store outbox: seconds an instance holds an entry it delivers (renewed while it retries). */
   lease: z.coerce.number().positive().default(30),
   /**

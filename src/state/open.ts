@@ -115,8 +115,12 @@ export function defaultInstanceId(): string {
 function registerRedisSecrets(url: string): void {
   try {
     const parsed = new URL(url);
+    // Both spellings: as written in the URL (p%40ss) and decoded (p@ss), as a client may echo either.
+    registerSecret(parsed.password);
     registerSecret(decodeURIComponent(parsed.password));
-    registerSecret(parsed.searchParams.get("password") ?? undefined);
+    const query = parsed.searchParams.get("password") ?? undefined;
+    registerSecret(query);
+    if (query) registerSecret(encodeURIComponent(query));
   } catch {
     // An unparseable URL fails in the client with its own (redacted) error.
   }
