@@ -9,12 +9,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { pino } from "pino";
 import { startAlertPipeline } from "../src/service.ts";
 import type { Alert } from "../src/signal.ts";
 import { openStateStore } from "../src/state/open.ts";
 import type { StateStore } from "../src/state/store.ts";
+import { cleanupPrefix, redisReachable } from "../test/state-redis-support.ts";
 
 const REDIS_URL = process.env.ALERTPIPE_BENCH_REDIS ?? "redis://127.0.0.1:6379/0";
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), "results", "state-e2e.json");
@@ -132,19 +132,6 @@ async function measure(backend: string, store: StateStore, alerts: number): Prom
   }
 }
 
-async function redisReachable(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 export async function run(alerts = 2000): Promise<{ results: StateE2eResult[]; skipped: string[] }> {
   const logger = pino({ level: "silent" });
   const results: StateE2eResult[] = [];
@@ -163,17 +150,14 @@ export async function run(alerts = 2000): Promise<{ results: StateE2eResult[]; s
     rmSync(dir, { recursive: true, force: true });
   }
 
-  if (await redisReachable()) {
+  if (await redisReachable(REDIS_URL)) {
     const prefix = `alertpipe-bench-e2e:${process.pid}:`;
     const redis = await openStateStore(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, { logger });
     try {
       results.push(await measure("redis", redis, alerts));
     } finally {
       await redis.close();
-      const cleanup = new Redis(REDIS_URL);
-      const keys = await cleanup.keys(`${prefix}*`);
-      if (keys.length > 0) await cleanup.del(...keys);
-      cleanup.disconnect();
+      await cleanupPrefix(prefix, REDIS_URL);
     }
   } else {
     skipped.push(`redis: unreachable at ${REDIS_URL}`);

@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { pino } from "pino";
 import { openStateStore } from "../src/state/open.ts";
 import type { MaybePromise, StateStore } from "../src/state/store.ts";
+import { cleanupPrefix, redisReachable } from "../test/state-redis-support.ts";
 
 const REDIS_URL = process.env.ALERTPIPE_BENCH_REDIS ?? "redis://127.0.0.1:6379/0";
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), "results", "state.json");
@@ -83,24 +83,6 @@ async function benchBackend(
   return results;
 }
 
-async function redisReachable(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 export async function run(): Promise<{ results: StateBenchResult[]; skipped: string[] }> {
   const logger = pino({ level: "silent" });
   const results: StateBenchResult[] = [];
@@ -119,15 +101,12 @@ export async function run(): Promise<{ results: StateBenchResult[]; skipped: str
     rmSync(dir, { recursive: true, force: true });
   }
 
-  if (await redisReachable()) {
+  if (await redisReachable(REDIS_URL)) {
     const prefix = `alertpipe-bench:${process.pid}:`;
     const redis = await openStateStore(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, { logger });
     results.push(...(await benchBackend("redis", redis, 10_000, [1, 32])));
     await redis.close();
-    const cleanup = new Redis(REDIS_URL);
-    const keys = await cleanup.keys(`${prefix}*`);
-    if (keys.length > 0) await cleanup.del(...keys);
-    cleanup.disconnect();
+    await cleanupPrefix(prefix, REDIS_URL);
   } else {
     skipped.push(`redis: unreachable at ${REDIS_URL}`);
   }
