@@ -1,66 +1,13 @@
 // One contract, every backend: memory, SQLite (a real file), Redis (raw) and Redis via the factory
 // (FallbackStore). Every call is awaited, which also works for the synchronous backends.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryStateStore } from "../src/state/memory-store.ts";
-import { openStateStore } from "../src/state/open.ts";
-import { RedisStateStore } from "../src/state/redis-store.ts";
-import { SqliteStateStore } from "../src/state/sqlite-store.ts";
 import { isPromise, type StateStore } from "../src/state/store.ts";
-import { cleanupPrefix, REDIS_URL, randomPrefix, requireRedis } from "./state-redis-support.ts";
+import { requireRedis } from "./state-redis-support.ts";
+import { stateBackends } from "./support/state-backends.ts";
 
-const logger = pino({ level: "silent" });
 const redis = await requireRedis();
 
-interface Backend {
-  readonly name: string;
-  readonly synchronous: boolean;
-  readonly available: boolean;
-  open(): Promise<{ store: StateStore; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "memory",
-    synchronous: true,
-    available: true,
-    open: async () => ({ store: new MemoryStateStore(), cleanup: async () => {} }),
-  },
-  {
-    name: "sqlite",
-    synchronous: true,
-    available: true,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "alertpipe-state-"));
-      const store = new SqliteStateStore({ path: join(dir, "state.db") });
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: "redis",
-    synchronous: false,
-    available: redis,
-    open: async () => {
-      const prefix = randomPrefix();
-      const store = new RedisStateStore({ url: REDIS_URL, keyPrefix: prefix });
-      await store.connect();
-      return { store, cleanup: () => cleanupPrefix(prefix) };
-    },
-  },
-  {
-    name: "redis via openStateStore (fallback wrapper)",
-    synchronous: false,
-    available: redis,
-    open: async () => {
-      const prefix = randomPrefix();
-      const store = await openStateStore(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, { logger });
-      return { store, cleanup: () => cleanupPrefix(prefix) };
-    },
-  },
-];
+const backends = stateBackends(redis);
 
 describe.each(backends)("StateStore contract: $name", (backend) => {
   let store: StateStore;

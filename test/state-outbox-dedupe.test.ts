@@ -1,62 +1,17 @@
 // Contract of the outbox additions the delivery outbox relies on, on every backend (memory, SQLite
 // file, Redis raw and through openStateStore): the idempotent enqueue (`dedupe` key, also while
 // degraded) and in-order claims (stop at an entry another holder leases).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryStateStore } from "../src/state/memory-store.ts";
 import { openStateStore } from "../src/state/open.ts";
-import { RedisStateStore } from "../src/state/redis-store.ts";
-import { SqliteStateStore } from "../src/state/sqlite-store.ts";
 import type { StateStore } from "../src/state/store.ts";
-import { cleanupPrefix, REDIS_URL, randomPrefix, requireRedis } from "./state-redis-support.ts";
+import { requireRedis } from "./state-redis-support.ts";
+import { stateBackends } from "./support/state-backends.ts";
 
 const logger = pino({ level: "silent" });
 const redis = await requireRedis();
 
-interface Backend {
-  readonly name: string;
-  readonly available: boolean;
-  open(): Promise<{ store: StateStore; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "memory",
-    available: true,
-    open: async () => ({ store: new MemoryStateStore(), cleanup: async () => {} }),
-  },
-  {
-    name: "sqlite",
-    available: true,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "alertpipe-dedupe-"));
-      const store = new SqliteStateStore({ path: join(dir, "state.db") });
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: "redis",
-    available: redis,
-    open: async () => {
-      const prefix = randomPrefix();
-      const store = new RedisStateStore({ url: REDIS_URL, keyPrefix: prefix });
-      await store.connect();
-      return { store, cleanup: () => cleanupPrefix(prefix) };
-    },
-  },
-  {
-    name: "redis via openStateStore",
-    available: redis,
-    open: async () => {
-      const prefix = randomPrefix();
-      const store = await openStateStore(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, { logger });
-      return { store, cleanup: () => cleanupPrefix(prefix) };
-    },
-  },
-];
+const backends = stateBackends(redis);
 
 describe.each(backends)("idempotent enqueue: $name", (backend) => {
   let store: StateStore;
