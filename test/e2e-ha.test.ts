@@ -2,11 +2,17 @@
 // fed the same breaches, Slack sees each alert once and never more than max_per_window messages per
 // window; when their Redis dies mid-run both keep delivering, report the degradation, and reconcile
 // when it returns.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupPrefix, REDIS_URL, redisReachable, requireRedis } from "./state-redis-support.ts";
+import {
+  cleanupPrefix,
+  freePort,
+  REDIS_URL,
+  requireRedis,
+  startRedis as startRedisServer,
+  stopRedis,
+} from "./state-redis-support.ts";
 import { type Collector, hostNames, hostsIn, startCollector, waitUntil } from "./support/collector.ts";
 import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
 
@@ -84,30 +90,10 @@ describe.runIf(redis)("e2e: two instances on one Redis", () => {
   }, 60_000);
 });
 
-/** A free TCP port: redis-server cannot be started on port 0, so ask the OS for one first. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
+/** A disposable redis-server, killed after the test whatever happens. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  await waitUntil(
-    () => redisReachable(`redis://127.0.0.1:${port}/0`),
-    10_000,
-    () => `redis-server on ${port}`,
-  );
+  const child = await startRedisServer(port);
+  cleanups.push(() => stopRedis(child));
   return child;
 }
 

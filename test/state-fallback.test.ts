@@ -1,8 +1,7 @@
 // Redis outage: a redis-server child process is killed mid-run; the store keeps answering from local
 // state (degraded, warned once), and when the server is back on the same port it reconciles.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,57 +10,9 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FallbackStore } from "../src/state/fallback-store.ts";
 import { openStateStore } from "../src/state/open.ts";
-import { redisReachable, requireRedis } from "./state-redis-support.ts";
+import { freePort, requireRedis, startRedis, stopRedis, until } from "./state-redis-support.ts";
 
 await requireRedis();
-
-/** A free TCP port: redis-server cannot be started on port 0, so ask the OS for one first. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-/** Start redis-server with an append-only file in `dir`, so a restart keeps the data. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"].concat([
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "always",
-      "--dir",
-      dir,
-    ]),
-    { stdio: "ignore" },
-  );
-  await until(() => redisReachable(`redis://127.0.0.1:${port}/0`), `redis-server on ${port}`);
-  return child;
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
-
-/** Poll a condition (real time: waits for processes and reconnects, asserts nothing about speed). */
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe("FallbackStore across a Redis outage", () => {
   let dir: string;
