@@ -181,8 +181,9 @@ describe("withDeliveryQueue (custom exporters)", () => {
       ["a", 0],
       ["a", 500],
       ["a", 5500],
-      ["bad", 5500],
-      ["b", 5500],
+      // After a Retry-After wait the lane restarts at the sustained rate (1/s), not with a burst.
+      ["bad", 6500],
+      ["b", 7500],
     ]);
     expect(wrapped.status?.()).toMatchObject({
       custom: true,

@@ -116,6 +116,21 @@ describe("slack delivery queue against a local Slack (virtual time)", () => {
     expect(dest?.failed).toBe(0);
   });
 
+  it("caps Retry-After: 86400 at max_retry_after and reports all 8 failed at max_retry_time", async () => {
+    const r = await rig({ max_retry_after: 600, max_retry_time: 1800 });
+    r.slack.behave(() => replies.rateLimited(86_400));
+    await r.exporter.export(rules(8));
+    await runUntilSettled(r);
+    expect(r.slack.requests.map((q) => q.at)).toEqual([0, 600_000, 1_200_000, 1_800_000]);
+    const status = r.exporter.queue.status();
+    expect(status).toMatchObject({ pending: 0, failed: 8, delivered: 0 });
+    const failures = status.destinations[0]?.last_failures ?? [];
+    expect(failures.map((f) => [f.rule, f.time])).toEqual(
+      rules(8).map((a) => [a.rule, new Date(1_800_000).toISOString()]),
+    );
+    expect(r.scheduler.now()).toBe(1_800_000);
+  });
+
   it("records permanent errors once, never retries them, and keeps delivering the rest", async () => {
     const r = await rig();
     const script = [

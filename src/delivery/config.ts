@@ -50,8 +50,13 @@ export const deliveryConfigShape = {
   burst: z.coerce.number().int().min(1).default(3),
   /** Attempts before a transient failure becomes permanent (0 = no limit). */
   max_attempts: z.coerce.number().int().nonnegative().default(0),
-  /** Seconds since the first attempt before giving up (0 = no limit). */
+  /**
+   * Seconds an entry may wait on a failing destination before it is given up (0 = no limit), Retry-After
+   * waits included; entries that waited that long behind the same outage are given up together.
+   */
   max_retry_time: seconds(3600),
+  /** Longest Retry-After honoured, seconds: a longer one (a day, or a value past Node's timer) waits this long. */
+  max_retry_after: z.coerce.number().positive().default(300),
   initial_backoff: seconds(1),
   max_backoff: seconds(60),
   /** Per-request timeout, seconds. */
@@ -88,6 +93,7 @@ export function queueOptionsFrom<P>(
     burst: config.burst,
     maxAttempts: config.max_attempts,
     maxRetryTimeMs: config.max_retry_time * 1000,
+    maxRetryAfterMs: config.max_retry_after * 1000,
     initialBackoffMs: config.initial_backoff * 1000,
     maxBackoffMs: config.max_backoff * 1000,
     logAttempts: config.log_attempts || envLog,

@@ -10,7 +10,6 @@ export interface Entry<P> {
   readonly destination: DeliveryDestination<P>;
   readonly accepted: Promise<void>;
   attempts: number;
-  firstAttemptAt?: number;
   resolve(result: DeliveryResult): void;
   /** Shared outbox: claimed from the store, its lease renewed by `renewal` until `finished`. */
   claimed?: boolean;
@@ -42,6 +41,10 @@ export interface Lane<P> {
   rateLimited: number;
   failed: number;
   handedOff: number;
+  /** Start of the current run of failed attempts (undefined once one succeeds): retry time counts from it. */
+  failingSince?: number;
+  /** The last failed attempt's reason (redacted), quoted when untried entries are given up. */
+  lastError?: string;
   /** Shared outbox: records this instance enqueued and has not settled. */
   readonly tickets: Map<string, Ticket>;
   readonly lastFailures: FailureRecord[];
@@ -87,6 +90,7 @@ export function laneStatus(lane: Lane<unknown>, shared: boolean): DestinationSta
     retried: lane.retried,
     rate_limited: lane.rateLimited,
     failed: lane.failed,
+    ...(lane.failingSince !== undefined ? { failing_since: new Date(lane.failingSince).toISOString() } : {}),
     ...(shared ? { handed_off: lane.handedOff } : {}),
     last_failures: [...lane.lastFailures],
   };

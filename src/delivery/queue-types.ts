@@ -21,8 +21,13 @@ export interface DeliveryQueueOptions<P> {
   readonly burst?: number;
   /** Attempts before giving up (0 = no limit). */
   readonly maxAttempts?: number;
-  /** Time since the first attempt before giving up, ms (0 = no limit). */
+  /**
+   * Time an entry may wait on a failing destination before it is given up, ms (0 = no limit): counted
+   * from its enqueue or the first failure of the current outage, whichever is later, waits included.
+   */
   readonly maxRetryTimeMs?: number;
+  /** Longest Retry-After honoured, ms: a longer one is cut to this (a day-long ask must not stall the lane). */
+  readonly maxRetryAfterMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** Log every attempt (ALERT_LOG_ATTEMPTS), not only failures. */
@@ -82,6 +87,8 @@ export interface DestinationStatus {
   readonly retried: number;
   readonly rate_limited: number;
   readonly failed: number;
+  /** Since when every attempt has failed (absent while the destination works). */
+  readonly failing_since?: string;
   /** Shared outbox only: notices this instance enqueued that another record or instance delivered. */
   readonly handed_off?: number;
   readonly last_failures: readonly FailureRecord[];

@@ -17,8 +17,9 @@ import type {
   ShutdownReport,
 } from "./queue-types.ts";
 import { stripSecrets } from "./redact.ts";
+import { decideRetry, expiredUntried, retryDeadline } from "./retry.ts";
 import { SharedLanes } from "./shared-lanes.ts";
-import { backoffDelay, schedulerSleep, TokenBucket } from "./timing.ts";
+import { schedulerSleep, TokenBucket } from "./timing.ts";
 
 export type {
   DeliveryDestination,
@@ -46,6 +47,7 @@ export class DeliveryQueue<P = unknown> {
       burst: 3,
       maxAttempts: 0,
       maxRetryTimeMs: 3_600_000,
+      maxRetryAfterMs: 300_000,
       initialBackoffMs: 1000,
       maxBackoffMs: 60_000,
       logAttempts: false,
@@ -145,15 +147,18 @@ export class DeliveryQueue<P = unknown> {
           this.#shared?.dropLost(lane, entry);
           continue;
         }
+        if (entry.attempts === 0 && this.#expiredUntried(lane, entry)) continue;
         const wait = lane.bucket.tryTake(this.#o.scheduler.now());
         if (wait > 0) {
           await schedulerSleep(this.#o.scheduler, wait, this.#abort.signal);
           continue;
         }
+        const startedAt = this.#o.scheduler.now();
         const outcome = await this.#attempt(lane, entry);
         if (outcome.ok) {
           finishEntry(lane, entry);
           lane.delivered++;
+          lane.failingSince = undefined;
           await this.#safeOutbox(() => this.#o.outbox.onDelivered(entry.record.id));
           entry.resolve(this.#result(entry, "delivered", outcome.status));
           continue;
@@ -163,26 +168,30 @@ export class DeliveryQueue<P = unknown> {
           this.#fail(lane, entry, reason, outcome.status);
           continue;
         }
+        lane.failingSince ??= startedAt;
+        lane.lastError = reason;
         const now = this.#o.scheduler.now();
-        const outOfAttempts = this.#o.maxAttempts > 0 && entry.attempts >= this.#o.maxAttempts;
-        const outOfTime =
-          this.#o.maxRetryTimeMs > 0 && now - (entry.firstAttemptAt ?? now) >= this.#o.maxRetryTimeMs;
-        if (outOfAttempts || outOfTime) {
-          this.#fail(lane, entry, `gave up after ${entry.attempts} attempts: ${reason}`, outcome.status);
+        const deadline = retryDeadline(this.#o, entry.record.enqueuedAt, lane.failingSince);
+        const decision = decideRetry(this.#o, outcome, reason, entry.attempts, deadline, now);
+        if (!decision.retry) {
+          this.#fail(lane, entry, decision.reason, outcome.status);
           continue;
         }
         lane.retried++;
-        let delay = backoffDelay(entry.attempts, {
-          initialMs: this.#o.initialBackoffMs,
-          maxMs: this.#o.maxBackoffMs,
-          random: this.#o.random,
-        });
+        if (decision.cappedRetryAfterMs !== undefined)
+          this.#o.logger.warn(
+            {
+              destination: lane.destination.label,
+              retry_after_s: decision.cappedRetryAfterMs / 1000,
+              max_retry_after_s: this.#o.maxRetryAfterMs / 1000,
+            },
+            "Retry-After longer than max_retry_after: waiting max_retry_after",
+          );
         if (outcome.kind === "rate_limited") {
           lane.rateLimited++;
-          lane.bucket.drain(now);
-          if (outcome.retryAfterMs !== undefined) delay = outcome.retryAfterMs;
+          lane.bucket.restartAt(now + decision.delayMs);
         }
-        await schedulerSleep(this.#o.scheduler, delay, this.#abort.signal);
+        await schedulerSleep(this.#o.scheduler, decision.delayMs, this.#abort.signal);
       }
     } finally {
       lane.running = false;
@@ -193,7 +202,6 @@ export class DeliveryQueue<P = unknown> {
   async #attempt(lane: Lane<P>, entry: Entry<P>): Promise<DeliveryOutcome> {
     const startedAt = this.#o.scheduler.now();
     entry.attempts++;
-    entry.firstAttemptAt ??= startedAt;
     lane.inFlight++;
     entry.sending = true;
     let outcome: DeliveryOutcome;
@@ -221,6 +229,18 @@ export class DeliveryQueue<P = unknown> {
     if (this.#o.logAttempts) this.#o.logger.info(line, "delivery attempt");
     else this.#o.logger.debug(line, "delivery attempt");
     return outcome;
+  }
+
+  /** An untried entry whose retry time ran out while it waited behind others: failed now, unsent. */
+  #expiredUntried(lane: Lane<P>, entry: Entry<P>): boolean {
+    const since = lane.failingSince;
+    if (since === undefined) return false;
+    const now = this.#o.scheduler.now();
+    const deadline = retryDeadline(this.#o, entry.record.enqueuedAt, since);
+    const reason = expiredUntried(this.#o, deadline, now, since, lane.lastError ?? "unknown");
+    if (reason === undefined) return false;
+    this.#fail(lane, entry, reason, undefined);
+    return true;
   }
 
   #fail(lane: Lane<P>, entry: Entry<P>, reason: string, status: number | undefined): void {

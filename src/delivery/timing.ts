@@ -1,21 +1,29 @@
 // Clock helpers over the injected RxJS scheduler: abortable sleep, token bucket, backoff.
 import type { SchedulerLike } from "rxjs";
 
-/** Sleep on the scheduler; resolves early (false) when aborted. */
+/** Longest delay a Node timer takes (2^31 - 1 ms); a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Sleep on the scheduler, in steps a Node timer can hold; resolves early (false) when aborted. */
 export function schedulerSleep(scheduler: SchedulerLike, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
+    const until = scheduler.now() + Math.max(0, ms);
+    let sub: { unsubscribe(): void } | undefined;
     const onAbort = () => {
-      sub.unsubscribe();
+      sub?.unsubscribe();
       resolve(false);
     };
-    const sub = scheduler.schedule(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(true);
-      },
-      Math.max(0, ms),
-    );
+    const step = () => {
+      const left = until - scheduler.now();
+      if (left > 0) {
+        sub = scheduler.schedule(step, Math.min(left, MAX_TIMER_MS));
+        return;
+      }
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    };
+    sub = scheduler.schedule(step, Math.min(Math.max(0, ms), MAX_TIMER_MS));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -35,13 +43,14 @@ export class TokenBucket {
   }
 
   #refill(now: number): void {
-    const elapsed = Math.max(0, now - this.#last);
-    this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate) / 1000);
+    if (now <= this.#last) return;
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) * this.#rate) / 1000);
     this.#last = now;
   }
 
   /** Take one token if available; else return how long to wait (ms) before trying again. */
   tryTake(now: number): number {
+    if (now < this.#last) return this.#last - now;
     this.#refill(now);
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
@@ -50,10 +59,10 @@ export class TokenBucket {
     return Math.ceil(((1 - this.#tokens) * 1000) / this.#rate);
   }
 
-  /** After the server said "slow down": no burst right after the wait. */
-  drain(now: number): void {
-    this.#refill(now);
-    this.#tokens = Math.min(this.#tokens, 0);
+  /** After the server said "slow down": one message at `at` (the retry), then the sustained rate, no burst. */
+  restartAt(at: number): void {
+    this.#tokens = 1;
+    this.#last = at;
   }
 }
 
