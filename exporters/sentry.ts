@@ -9,11 +9,10 @@ import { deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts
 import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
-import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
 import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { schedulerSleep } from "../src/delivery/timing.ts";
 import { defaultScrubber } from "../src/scrub/scrub.ts";
-import { registerSecret } from "../src/secrets.ts";
+import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
 import type { ErrorEvent, Item } from "../src/signal.ts";
 import { toSentryEvent } from "./sentry-event.ts";
 

@@ -9,9 +9,8 @@ import { boolishOr, deliveryConfigShape, queueOptionsFrom } from "../src/deliver
 import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
-import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
 import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
-import { registerSecret } from "../src/secrets.ts";
+import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
 import type { Alert, Digest, Item } from "../src/signal.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
 import type { SlackMessage } from "./slack-format.ts";
@@ -89,7 +88,11 @@ function slackOutcome(error: unknown, retryAfter: string | null, url: string): D
     if (original.name === "TimeoutError" || original.name === "AbortError")
       return { ok: false, kind: "transient", reason: "timeout" };
     const code = (original.cause as { code?: string } | undefined)?.code;
-    return { ok: false, kind: "transient", reason: `network error: ${code ?? original.message}` };
+    return {
+      ok: false,
+      kind: "transient",
+      reason: `network error: ${code ?? stripSecrets(original.message, [url])}`,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { ok: false, kind: "transient", reason: stripSecrets(message, [url]) };

@@ -10,8 +10,8 @@ import {
 } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
 import { withDeliveryQueue } from "../src/delivery/queued-exporter.ts";
-import { redactDestination, stripSecrets } from "../src/delivery/redact.ts";
 import { backoffDelay } from "../src/delivery/timing.ts";
+import { redactDestination, stripSecrets } from "../src/secrets.ts";
 import type { Item } from "../src/signal.ts";
 import { captureLogger } from "./support/capture-logger.ts";
 import { alert } from "./support/notice-fixtures.ts";
@@ -143,7 +143,7 @@ describe("DeliveryQueue", () => {
     expect(redactDestination("not a url")).toBe("***");
     const url = "https://hooks.slack.com/services/T0001/B0002/XXXX";
     expect(stripSecrets(`POST ${url} failed; path /services/T0001/B0002/XXXX`, [url])).toBe(
-      "POST *** failed; path /***",
+      "POST https://hooks.slack.com/*** failed; path /***",
     );
   });
 });

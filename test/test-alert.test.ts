@@ -41,6 +41,17 @@ describe("alertpipe test-alert", () => {
     expect(stdout).not.toContain(secretToken);
   });
 
+  it("never prints the token when Slack's refusal echoes the path URL-encoded or its last segment", async () => {
+    for (const body of [`invalid_token ${encodeURIComponent(SECRET_PATH)}`, `invalid_token ${secretToken}`]) {
+      slack.behave(() => ({ status: 403, body }));
+      const env = cleanEnv({ SLACK_WEBHOOK_URL: slack.webhookUrl() });
+      const { code, stdout, stderr } = await runCli(["test-alert", "pipeline.yaml"], env);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/^slack → .*: FAILED.*invalid_token.*\(403\)/m);
+      expect(stdout + stderr).not.toContain(secretToken);
+    }
+  });
+
   it("says what to set when nothing is configured", async () => {
     const { code, stdout } = await runCli(["test-alert", "pipeline.yaml"], cleanEnv());
     expect(code).toBe(1);

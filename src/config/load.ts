@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { ComponentFactory, ComponentKind } from "../component.ts";
 import { type DeliveryConfig, deliveryConfigSchema } from "../delivery/config.ts";
 import { componentType, loadModuleFactory, type Registry } from "../registry.ts";
-import { registerSecret } from "../secrets.ts";
+import { looksSecretName, registerSecret } from "../secrets.ts";
 import { type ConfigProblem, describeIssue, type KeyPath } from "./errors.ts";
 import { locate } from "./locate.ts";
 import { type ServiceConfig, topLevelSchema } from "./schema.ts";
@@ -198,11 +198,12 @@ function reportIssues(
     }
     const { value, present } = valueAt(root, rel);
     const path = [...base, ...rel];
-    // Never echo what a secret-looking key holds, even when it is invalid.
-    const shown = SECRET_KEYS.test(String(rel.at(-1) ?? "")) ? "***" : value;
     const node = doc.getIn(path, true);
     if (unset.has(node)) continue;
     const vars = node ? origins.get(node as never) : undefined;
+    // Never echo what a secret-looking key or variable holds, even when it is invalid.
+    const secret = SECRET_KEYS.test(String(rel.at(-1) ?? "")) || vars?.some(looksSecretName) === true;
+    const shown = secret ? "***" : value;
     const from = vars && vars.length > 0 ? ` (from \${env:${vars.join("}, ${env:")}})` : "";
     at(path, describeIssue(issue, shown, present) + from);
   }

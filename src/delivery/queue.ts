@@ -3,6 +3,7 @@
 // With a shared outbox (the state store) each lane pulls instead: it claims the destination's oldest
 // stored entry with a lease, renews the lease while the delivery retries, then acks or dead-letters it.
 import { randomUUID } from "node:crypto";
+import { stripSecrets } from "../secrets.ts";
 import { deferred, type Entry, finishEntry, type Lane, lanePending, laneStatus, newLane } from "./lane.ts";
 import { isSharedOutbox, MemoryOutbox, type Outbox, type OutboxRecord } from "./outbox.ts";
 import type { DeliveryOutcome } from "./outcome.ts";
@@ -16,7 +17,6 @@ import type {
   FailureRecord,
   ShutdownReport,
 } from "./queue-types.ts";
-import { stripSecrets } from "./redact.ts";
 import { decideRetry, expiredUntried, retryDeadline } from "./retry.ts";
 import { SharedLanes } from "./shared-lanes.ts";
 import { schedulerSleep, TokenBucket } from "./timing.ts";
