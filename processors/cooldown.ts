@@ -14,7 +14,7 @@ import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
-import type { Alert, Item } from "../src/signal.ts";
+import { type Alert, fingerprintHash, type Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { nonNegativeNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
@@ -289,7 +289,12 @@ export function createCooldown(
       prune(now);
       const cooldowns = [...state.entries]
         .filter(([, e]) => e.until > now)
-        .map(([fingerprint, e]) => ({ fingerprint, rule: e.rule, until: new Date(e.until).toISOString() }));
+        // Hashed: the status endpoint is unauthenticated and label values may be personal.
+        .map(([fp, e]) => ({
+          fingerprint: fingerprintHash(fp),
+          rule: e.rule,
+          until: new Date(e.until).toISOString(),
+        }));
       return {
         active_cooldowns: cooldowns.length,
         cooldowns,

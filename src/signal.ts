@@ -1,5 +1,6 @@
 // The signal model: what receivers emit and processors/exporters consume.
 // Every item on a pipeline stream is one of these, told apart by `kind`.
+import { createHash } from "node:crypto";
 
 export type AttributeValue = string | number | boolean | ReadonlyArray<string | number | boolean | null>;
 export type Attributes = Readonly<Record<string, AttributeValue>>;
@@ -147,6 +148,11 @@ export type Item = Signal | Notice;
 export const isAlert = (item: Item): item is Alert => item.kind === "alert";
 export const isMetric = (item: Item): item is MetricPoint => item.kind === "metric";
 export const isSpan = (item: Item): item is SpanSignal => item.kind === "span";
+
+/** An alert fingerprint as unauthenticated surfaces (/status) show it: a hash, never label values. */
+export function fingerprintHash(fingerprint: string): string {
+  return createHash("sha256").update(fingerprint).digest("hex").slice(0, 16);
+}
 
 /** Stable series key: resource + scope + attributes, order-independent. */
 export function seriesKey(point: {

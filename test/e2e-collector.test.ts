@@ -155,6 +155,15 @@ describe("collector end to end with Slack and Sentry", () => {
     expect(doc.alert_throttle).toMatchObject({ active_alerts: expect.any(Number) });
     expect(doc.clients).toMatchObject({ slack_configured: true, sentry_configured: true });
     expect(doc).toMatchObject({ thresholds_configured: 8, active_cooldowns: 1 });
+    // Cooldowns by hashed fingerprint: no label value on the unauthenticated endpoint.
+    expect(doc.cooldowns?.cooldowns).toEqual([
+      {
+        fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+        rule: "system_health",
+        until: expect.any(String),
+      },
+    ]);
+    expect(body).not.toMatch(/system_health\{/);
     expect(body).not.toContain(SECRET_PATH.split("/").at(-1));
     expect(body).not.toContain(SENTRY_KEY);
     expect(cli.stdout() + cli.stderr()).not.toContain(SENTRY_KEY);

@@ -152,6 +152,28 @@ describe("sentry exporter", () => {
     expect(exporter.status?.()).toMatchObject({ configured: true, sent: 1, failed: 0 });
   });
 
+  it("scrubs by value in beforeSend: exception type, any attribute, numbers, prototype-less objects", async () => {
+    const { sentry, exporter, scheduler } = await sentryRig();
+    const state = Object.assign(Object.create(null) as Record<string, unknown>, {
+      buyer: "jane%40example.com",
+    });
+    await exporter.export([
+      errorEvent({
+        error: {
+          type: "Declined_jane@example.com",
+          message: "card 4111.1111.1111.1111 for 0044 20 7946 0958",
+        },
+        pipelineState: state,
+        attributes: { platform: "bob@example.com", "payment.card": 4111111111111111, "http.count": 3 },
+      }),
+    ]);
+    await settle(scheduler, exporter);
+    const body = JSON.stringify(sentry.events());
+    expect(body).toContain('"http.count":3');
+    for (const leak of ["jane", "bob@example.com", "4111111111111111", "4111.1111", "7946"])
+      expect(body).not.toContain(leak);
+  });
+
   it("retries 5xx with the same event id until Sentry takes it", async () => {
     const { sentry, exporter, scheduler } = await sentryRig();
     sentry.behave(({ index }) => (index < 2 ? { status: 503 } : { status: 200 }));

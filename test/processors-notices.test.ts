@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type CooldownProcessor, cooldownFactory } from "../processors/cooldown.ts";
 import { type EscalationProcessor, escalationFactory } from "../processors/escalation.ts";
 import { type ThrottleProcessor, throttleFactory } from "../processors/throttle.ts";
-import type { Alert, Digest, Item } from "../src/signal.ts";
+import { type Alert, type Digest, fingerprintHash, type Item } from "../src/signal.ts";
 import { alert } from "./support/alerts.ts";
 import { build } from "./support/processors.ts";
 import { gauge, harness, MIN, SEC, VirtualClock } from "./support/virtual-clock.ts";
@@ -34,7 +34,12 @@ describe("cooldown", () => {
     ]);
     expect(t.p.status()).toMatchObject({ active_cooldowns: 1, suppressed: 2 });
     expect(t.p.status().cooldowns).toEqual([
-      { fingerprint: "memory_usage", rule: "memory_usage", until: new Date(30 * MIN).toISOString() },
+      // Shown hashed: /status is unauthenticated and fingerprints carry label values.
+      {
+        fingerprint: fingerprintHash("memory_usage"),
+        rule: "memory_usage",
+        until: new Date(30 * MIN).toISOString(),
+      },
     ]);
     // After 30 minutes the cooldown is over: a new firing passes.
     t.clock.advanceTo(31 * MIN);

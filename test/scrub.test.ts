@@ -1,6 +1,7 @@
 // Scrubbing corpus: PII and secrets that must go, and look-alikes that must stay.
 import { lastValueFrom, of, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
+import { renderAlert } from "../exporters/slack-blocks.ts";
 import { scrubProcessorFactory } from "../processors/scrub.ts";
 import { luhnValid } from "../src/scrub/patterns.ts";
 import { createScrubber, defaultScrubber } from "../src/scrub/scrub.ts";
@@ -59,6 +60,78 @@ const POSITIVE: ReadonlyArray<[string, string]> = [
   ["postgres://app:secret@db:5432/coffee", "[url]"],
   ["-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "[token]"],
   ["SENTRY_DSN=https://k@o1.ingest.sentry.io/2", "SENTRY_DSN=[url]"],
+  // Issue 10.5: what reached Slack or Sentry.
+  ["jane%40example.com", "[email]"],
+  ["https://shop.example/u?email=jane%40example.com&x=1", "https://shop.example/u?email=[email]&x=1"],
+  ["0044 20 7946 0958", "[phone]"],
+  ["4155550132", "[phone]"],
+  ["call 4155550132 after 5", "call [phone] after 5"],
+  ["phone number: 4155550132", "phone number: [phone]"],
+  ["1-800-555-0199", "[phone]"],
+  ["toll free 1 800 555 0199.", "toll free [phone]."],
+  ["4111.1111.1111.1111", "[card]"],
+  ["Cookie: session=8f14e45fceea167a5a36dedd4bea2543; theme=dark", "Cookie: [token]"],
+  ["set-cookie: sid=abc123; Path=/; HttpOnly", "set-cookie: [token]"],
+  ["session_id=8f14e45fceea167a", "session_id=[token]"],
+  ["jörg.müller@bücher.de wrote", "[email] wrote"],
+  ["用户@例子.广告", "[email]"],
+  ["josé@xn--bcher-kva.example", "[email]"],
+  [
+    "https://shop.example/checkout?phone=4155550132&step=2",
+    "https://shop.example/checkout?phone=[phone]&step=2",
+  ],
+  ['{"mobile_number": "+1 415 555 0132"}', '{"mobile_number": "[phone]"}'],
+  ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "[token]"],
+  ["secret in log: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY.", "secret in log: [token]."],
+  [
+    "DefaultEndpointsProtocol=https;AccountName=roasters;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy+/==;EndpointSuffix=core.windows.net",
+    "DefaultEndpointsProtocol=https;AccountName=roasters;AccountKey=[token];EndpointSuffix=core.windows.net",
+  ],
+  [
+    "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=c2VjcmV0a2V5Zm9yYXp1cmU=",
+    "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=[token]",
+  ],
+  [
+    "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig=AbC%2Fdef%3D&se=2025",
+    "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig=[token]&se=2025",
+  ],
+  // Credential formats after gitleaks' rule list (synthetic values, shapes only).
+  [`sk-ant-api03-${"a".repeat(20)}B1c2D3e4F5g6H7i8J9k0`, "[token]"],
+  [`sk-proj-${"Ab1".repeat(10)}T3BlbkFJ${"xY9".repeat(8)}`, "[token]"],
+  ["rk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "[token]"],
+  ["gho_" + "16C7e42F292c6912E7710c838347Ae178B4a", "[token]"],
+  ["github_pat_" + "11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "[token]"],
+  ["glpat-" + "xK9mZq2RtY7vN4bW1cLs", "[token]"],
+  ["npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "[token]"],
+  ["pypi-AgEIcHlwaS5vcmc" + "CJGI0ZTZhMGJkLTE2NDQtNGQ3OC1hOTk2LWE2YzI4ZGM4ZWI2MwACJXsicGVybWl", "[token]"],
+  ["ya29." + "a0AfH6SMBx3kQ9zR_7tLp2VnYw8", "[token]"],
+  ["secret " + "abc8Q~" + "Zx7Yw6Vu5Ts4Rq3Po2Nm1Lk0JiHgFeDcBa", "secret [token]"],
+  ["SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr", "[token]"],
+  ["SK" + "0123456789abcdef0123456789abcdef", "[token]"],
+  ["shpat_" + "0123456789abcdef0123456789abcdef", "[token]"],
+  [`dop_v1_${"0123456789abcdef".repeat(4)}`, "[token]"],
+  [`hvs.${"CAESI".repeat(19)}`, "[token]"],
+  [`abcdefghijklmn.atlasv1.${"x".repeat(64)}`, "[token]"],
+  ["hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh", "[token]"],
+  ["lin_api_" + "0123456789abcdefghij0123456789ABCDEFGHIJ", "[token]"],
+  ["PMAK-" + "0123456789abcdef01234567" + "-" + "0123456789abcdef0123456789abcdef01", "[token]"],
+  ["pul-" + "0123456789abcdef0123456789abcdef01234567", "[token]"],
+  ["dp.pt." + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG", "[token]"],
+  ["dapi" + "0123456789abcdef0123456789abcdef", "[token]"],
+  ["glsa_" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345" + "_" + "0a1b2c3d", "[token]"],
+  [`sntryu_${"0123456789abcdef".repeat(4)}`, "[token]"],
+  ["NRAK-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0", "[token]"],
+  [`dt0c01.ABCDEFGHIJKLMNOPQRSTUVWX.${"a".repeat(64)}`, "[token]"],
+  ["sq0atp-" + "AbCdEfGhIjKlMnOpQrStUv", "[token]"],
+  [`AGE-SECRET-KEY-1${"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L".repeat(2).slice(0, 58)}`, "[token]"],
+  ["0123456789abcdef0123456789abcdef-us21", "[token]"],
+  ["bot 123456789:AA" + "HdqTcvCH1vGWJxfSeofSAs0K5PALDsawx", "bot [token]"],
+  ["sha256~" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdE", "[token]"],
+  ["pplx-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl", "[token]"],
+  ["pscale_tkn_" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345", "[token]"],
+  ["LTAI" + "AbCdEfGhIjKlMnOpQrSt", "[token]"],
+  ["https://discord.com/api/webhooks/123456789012345678/AbC-dEf_123", "[token]"],
+  ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----", "[token]"],
 ];
 
 // Look-alikes that must pass through unchanged.
@@ -103,6 +176,29 @@ const NEGATIVE: readonly string[] = [
   "@scope/package",
   "ratio 0.85",
   "p95 61.2 s",
+  // Ordinary numbers: counts, timestamps, percentages, durations, ids.
+  "processed 2500000000 rows",
+  "took 3456789012 ns",
+  "1736933400",
+  "elapsed 123456789 ms",
+  "duration_ms=1500",
+  "availability 99.95 %",
+  "roaster.id=4242",
+  "roaster.id=blue-bottle platform=shopify",
+  "build 2025.01.15.1",
+  "order 4111.1111.1111.1112 (fails Luhn)",
+  "telemetry 4155550132",
+  "batch 20250115093000",
+  // Hashes and paths are not AWS keys: one case only, or many slashes.
+  "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+  "at /srv/app/Build2/Release/ModuleLoader/Resolve/Core",
+  "digest 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+  // Words that sound like secrets or PII.
+  "session timeout 30 s",
+  "cookies disabled",
+  "TypeError",
+  "shopify",
+  "phone lookup failed",
 ];
 
 describe("scrubbing corpus", () => {
@@ -156,7 +252,7 @@ describe("scrubbing items", () => {
       pipelineState: { step: "enrich", contact: "+44 20 7946 0958", nested: { card: "4111 1111 1111 1111" } },
       user: { email: "admin@example.com", user_id: "admin" },
       traceId: "12345678901234567890123456789012",
-      spanId: "4111111111111111",
+      spanId: "00f067aa0ba902b7",
       time: 0,
     };
     const s = defaultScrubber.item(e);
@@ -165,7 +261,67 @@ describe("scrubbing items", () => {
     expect(s.pipelineState).toEqual({ step: "enrich", contact: "[phone]", nested: { card: "[card]" } });
     expect(s.user).toEqual({ email: "[email]", user_id: "admin" });
     expect(s.traceId).toBe(e.traceId);
-    expect(s.spanId).toBe("4111111111111111");
+    expect(s.spanId).toBe("00f067aa0ba902b7");
+    // No key is exempt: a card number is scrubbed even where an id belongs.
+    expect(defaultScrubber.item({ ...e, spanId: "4111111111111111" }).spanId).toBe("[card]");
+  });
+
+  it("exempts no key: a platform label, an exception type, a number under any key are scrubbed", () => {
+    const a = defaultScrubber.item(
+      alert({
+        labels: {
+          platform: "jane@example.com",
+          status: "call 4155550132",
+          kind: "x",
+          type: "bob@example.com",
+        },
+        details: { "card.number": 4111111111111111, count: 4111111111111112, at: 1736933400000 },
+        value: 4111111111111111,
+      }),
+    );
+    expect(a.labels).toEqual({ platform: "[email]", status: "call [phone]", kind: "x", type: "[email]" });
+    // A Luhn-valid card number sent as an integer (an OTLP intValue) becomes text; ordinary numbers stay.
+    expect(a.details).toEqual({ "card.number": "[card]", count: 4111111111111112, at: 1736933400000 });
+    expect(a.value).toBe("[card]");
+    expect(a.startsAt).toBe(alert().startsAt);
+    const rendered = JSON.stringify(renderAlert(a, { environment: "test", mentionChannel: false }));
+    for (const leak of ["jane@example.com", "4155550132", "4111111111111111", "bob@example.com"])
+      expect(rendered).not.toContain(leak);
+    const e = defaultScrubber.item<ErrorEvent>({
+      kind: "error",
+      error: { type: "CardDeclined:4111111111111111", message: "x" },
+      component: "c",
+      attributes: { "payment.card": 4111111111111111, platform: "jane@example.com" },
+      time: 0,
+    });
+    expect(e.error.type).toBe("CardDeclined:[card]");
+    expect(e.attributes).toEqual({ "payment.card": "[card]", platform: "[email]" });
+  });
+
+  it("scrubs objects with a null or polluted prototype, and survives cycles", () => {
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { email: "jane@example.com" });
+    const inherited = Object.assign(
+      Object.create({ injected: "bob@example.com" }) as Record<string, unknown>,
+      {
+        phone: "+44 20 7946 0958",
+      },
+    );
+    const polluted = JSON.parse(
+      '{"__proto__": {"polluted": "ann@example.com"}, "note": "x@example.com"}',
+    ) as object;
+    const cyclic: Record<string, unknown> = { email: "cy@example.com" };
+    cyclic.self = cyclic;
+    const out = defaultScrubber.value({ bare, inherited, polluted, cyclic }) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(out.bare).toEqual({ email: "[email]" });
+    expect(out.inherited).toEqual({ phone: "[phone]" });
+    expect(JSON.stringify(out.polluted)).toBe('{"__proto__":{"polluted":"[email]"},"note":"[email]"}');
+    expect(Object.getPrototypeOf(out.polluted)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(out.cyclic).toEqual({ email: "[email]", self: "[removed]" });
+    expect(JSON.stringify(out)).not.toMatch(/@example\.com/);
   });
 
   it("runs as the scrub processor: notices scrubbed, signals untouched, extra patterns applied", async () => {

@@ -1,4 +1,6 @@
 // PII and secret patterns, applied in order (URLs with secrets before the emails inside them).
+import { SECRET_FORMATS } from "./secret-formats.ts";
+
 // Deliberately kept: IP addresses (infrastructure, useful for debugging; Sentry's sendDefaultPii is
 // off so no client IPs are collected), timestamps, versions, UUIDs, trace/span ids, decimals.
 
@@ -40,9 +42,13 @@ function plausibleCard(digits: string): boolean {
   return visa || master || amex || discover || jcb || diners;
 }
 
+/** A card number (13–19 digits, a network's prefix, Luhn-valid) once separators are dropped. */
+export function isCardNumber(digits: string): boolean {
+  return plausibleCard(digits) && luhnValid(digits);
+}
+
 function cardOrKeep(match: string): string {
-  const digits = match.replace(/[ -]/g, "");
-  return plausibleCard(digits) && luhnValid(digits) ? "[card]" : match;
+  return isCardNumber(match.replace(/[ .-]/g, "")) ? "[card]" : match;
 }
 
 function phoneOrKeep(match: string): string {
@@ -53,13 +59,86 @@ function phoneOrKeep(match: string): string {
 // Not preceded by a word char, dot or dash: keeps digits inside ids, decimals and dates alone.
 const START = String.raw`(?<![\w.\-/+])`;
 const END = String.raw`(?![\w\-]|\.\d)`;
+/** A North American number without separators: area and exchange codes start with 2–9. */
+const NANP = String.raw`1?[2-9][0-8]\d[2-9]\d{6}`;
+const PHONE_WORD = "(?:phone|tel|telephone|mobile|cell|call|sms|fax|whatsapp|contact)";
+/** Letters and digits of any script, for internationalised (IDN) email addresses. */
+const U = String.raw`\p{L}\p{N}\p{M}`;
+
+/** Key names whose values are secrets, in `key=value`, `key: value` and JSON. */
+const SECRET_KEY_NAME = [
+  "api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token",
+  "refresh[_-]?token|client[_-]?secret|password|passwd|pwd|secret|token|private[_-]?key|dsn",
+  "account[_-]?key|shared[_-]?access[_-]?(?:key|signature)|session(?:[_-]?(?:id|token|key))?|sessid",
+].join("|");
+
+/** Secrets named by their key or header, then PII (after the URLs, so a DSN's key is not an email). */
+const PII_PATTERNS: readonly ScrubPattern[] = [
+  {
+    name: "cookie_header",
+    regex: /\b((?:Set-)?Cookie)(\s*:\s*)[^\r\n]+/gi,
+    replace: (_m, header: string, sep: string) => `${header}${sep}[token]`,
+  },
+  {
+    name: "secret_assignment",
+    regex: new RegExp(
+      String.raw`\b([A-Za-z0-9_.-]*(?:${SECRET_KEY_NAME}))(["']?\s*[:=]\s*["']?)([^\s"'&,;}]{3,})`,
+      "gi",
+    ),
+    replace: (m, key: string, sep: string, value: string) =>
+      value.startsWith("[") ? m : `${key}${sep}[token]`,
+  },
+  // A SAS token's signature in a query string (Azure storage URLs).
+  { name: "sas_signature", regex: /([?&]sig=)[^&\s"'#]+/gi, replace: "$1[token]" },
+  {
+    name: "phone_assignment",
+    regex:
+      /\b((?:phone|tel|mobile|cell|msisdn|fax)(?:[_-]?(?:number|no))?)(["']?\s*[:=]\s*["']?)([^\s"'&,;}]{3,})/gi,
+    replace: (m, key: string, sep: string, value: string) =>
+      value.startsWith("[") || !/\d{3}/.test(value) ? m : `${key}${sep}[phone]`,
+  },
+  {
+    name: "email",
+    regex: new RegExp(
+      String.raw`(?<![${U}._%+-])[${U}._%+-]+(?:@|%40)[${U}-]+(?:\.[${U}-]+)*\.(?:[\p{L}\p{M}]{2,}|xn--[a-z0-9-]+)(?![${U}-])`,
+      "gu",
+    ),
+    replace: "[email]",
+  },
+  {
+    name: "card",
+    regex: new RegExp(
+      `${START}(?:\\d{13,19}|\\d{4}([ .-])\\d{4}\\1\\d{4}\\1\\d{1,7}|\\d{4}([ -])\\d{6}\\2\\d{4,5})${END}`,
+      "g",
+    ),
+    replace: cardOrKeep,
+  },
+  {
+    name: "phone_international",
+    regex: new RegExp(
+      `${START}(?:\\+|00)[1-9]\\d{0,2}(?:[ .-]?\\(?\\d{1,4}\\)?)(?:[ .-]?\\d{2,5}){1,4}${END}`,
+      "g",
+    ),
+    replace: phoneOrKeep,
+  },
+  {
+    name: "phone_national",
+    regex: new RegExp(
+      `(?<![\\w.\\-/])(?:1[ .-])?(?:\\(\\d{3}\\)\\s?|\\d{3}[ .-])\\d{3}[ .-]\\d{4}${END}`,
+      "g",
+    ),
+    replace: phoneOrKeep,
+  },
+  // 4155550132 with no separators: a phone when it is the whole value or follows a phone word.
+  { name: "phone_bare", regex: new RegExp(`^\\s*${NANP}\\s*$`, "g"), replace: "[phone]" },
+  {
+    name: "phone_bare_in_text",
+    regex: new RegExp(`(?<=\\b${PHONE_WORD}\\W{1,3}(?:number\\W{1,3})?)${NANP}${END}`, "gi"),
+    replace: "[phone]",
+  },
+];
 
 export const SCRUB_PATTERNS: readonly ScrubPattern[] = [
-  {
-    name: "private_key",
-    regex: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-    replace: "[token]",
-  },
   {
     name: "slack_webhook_url",
     regex: /\bhttps?:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/[^\s"'<>|)]+/gi,
@@ -72,62 +151,10 @@ export const SCRUB_PATTERNS: readonly ScrubPattern[] = [
     replace: "[url]",
   },
   {
-    name: "jwt",
-    regex: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g,
-    replace: "[token]",
-  },
-  {
     name: "auth_header",
     regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g,
     replace: (_m, scheme) => `${scheme} [token]`,
   },
-  {
-    name: "openai_style_key",
-    regex: /\bsk-(?:ant-|proj-|live_|test_)?[A-Za-z0-9_-]{16,}/g,
-    replace: "[token]",
-  },
-  { name: "stripe_key", regex: /\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}/g, replace: "[token]" },
-  {
-    name: "slack_token",
-    regex: /\bxox[abposre]-[A-Za-z0-9-]{10,}|\bxapp-[A-Za-z0-9-]{10,}/g,
-    replace: "[token]",
-  },
-  {
-    name: "github_token",
-    regex: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g,
-    replace: "[token]",
-  },
-  { name: "aws_access_key", regex: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g, replace: "[token]" },
-  { name: "google_api_key", regex: /\bAIza[0-9A-Za-z_-]{35}/g, replace: "[token]" },
-  // key=value / "key": "value" for secret-looking keys, in text, JSON, query strings and env dumps.
-  {
-    name: "secret_assignment",
-    regex:
-      /\b([A-Za-z0-9_.-]*(?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|password|passwd|pwd|secret|token|private[_-]?key|dsn))(["']?\s*[:=]\s*["']?)([^\s"'&,;}]{3,})/gi,
-    replace: (m, key: string, sep: string, value: string) =>
-      value.startsWith("[") ? m : `${key}${sep}[token]`,
-  },
-  {
-    name: "email",
-    regex: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g,
-    replace: "[email]",
-  },
-  {
-    name: "card",
-    regex: new RegExp(
-      `${START}(?:\\d{13,19}|\\d{4}([ -])\\d{4}\\1\\d{4}\\1\\d{1,7}|\\d{4}([ -])\\d{6}\\2\\d{4,5})${END}`,
-      "g",
-    ),
-    replace: cardOrKeep,
-  },
-  {
-    name: "phone_international",
-    regex: new RegExp(`${START}\\+\\d{1,3}(?:[ .-]?\\(?\\d{1,4}\\)?)(?:[ .-]?\\d{2,5}){1,4}${END}`, "g"),
-    replace: phoneOrKeep,
-  },
-  {
-    name: "phone_national",
-    regex: new RegExp(`(?<![\\w.\\-/])(?:\\(\\d{3}\\)\\s?|\\d{3}[ .-])\\d{3}[ .-]\\d{4}${END}`, "g"),
-    replace: phoneOrKeep,
-  },
+  ...SECRET_FORMATS,
+  ...PII_PATTERNS,
 ];

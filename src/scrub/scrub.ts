@@ -1,39 +1,28 @@
 // Scrubbing PII and secrets out of every string of a notice (alerts, digests, error events),
-// and out of Sentry events in beforeSend.
+// and out of Sentry events in beforeSend. By value everywhere: no key is exempt (label names and
+// values are the sender's to choose), numbers included (a card number sent as an integer).
 import type { Alert, Digest, ErrorEvent, Item } from "../signal.ts";
-import { SCRUB_PATTERNS, type ScrubPattern } from "./patterns.ts";
-
-/** Keys whose values are identifiers or enums, never user text: kept as they are. */
-const EXEMPT_KEYS = new Set([
-  "kind",
-  "status",
-  "severity",
-  "comparison",
-  "unit",
-  "route",
-  "traceId",
-  "spanId",
-  "parentSpanId",
-  "trace_id",
-  "span_id",
-  "parent_span_id",
-  "event_id",
-  "timestamp",
-  "start_timestamp",
-  "level",
-  "platform",
-  "type",
-]);
+import { isCardNumber, SCRUB_PATTERNS, type ScrubPattern } from "./patterns.ts";
 
 /** Keys whose values are secrets whatever they look like. */
 const SECRET_KEY =
-  /(?:^|[_.-])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|cookie|dsn)$/i;
+  /(?:^|[_.-])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|cookie|set-cookie|dsn)$/i;
+
+/** Deeper than any notice nests: past it a value is cut, not walked (a hostile or cyclic object). */
+const MAX_DEPTH = 32;
 
 export interface Scrubber {
   text(value: string): string;
-  /** Deep copy of a JSON-like value with every string scrubbed (exempt keys kept). */
+  /** Deep copy of a JSON-like value with every string (and card-like number) scrubbed. */
   value<T>(value: T): T;
   item<T extends Item>(item: T): T;
+}
+
+/** An integer that is a card number (sent as an OTLP intValue, say) becomes "[card]". */
+function scrubNumber(value: number | bigint): number | bigint | string {
+  if (typeof value === "number" && (!Number.isInteger(value) || Math.abs(value) >= 1e20)) return value;
+  const digits = String(value < 0 ? -value : value);
+  return digits.length >= 13 && isCardNumber(digits) ? "[card]" : value;
 }
 
 export function createScrubber(extra: readonly ScrubPattern[] = []): Scrubber {
@@ -47,18 +36,37 @@ export function createScrubber(extra: readonly ScrubPattern[] = []): Scrubber {
     }
     return out;
   };
-  const deep = (value: unknown, key?: string): unknown => {
-    if (key !== undefined && EXEMPT_KEYS.has(key)) return value;
+  const deep = (value: unknown, key: string | undefined, depth: number, seen: WeakSet<object>): unknown => {
     if (typeof value === "string") return key !== undefined && SECRET_KEY.test(key) ? "[token]" : text(value);
-    if (Array.isArray(value)) return value.map((v) => deep(v));
-    if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[text(k)] = deep(v, k);
-      return out;
+    if (typeof value === "number" || typeof value === "bigint") return scrubNumber(value);
+    if (value === null || typeof value !== "object") return value;
+    if (value instanceof Date) return value;
+    if (depth >= MAX_DEPTH || seen.has(value)) return "[removed]";
+    seen.add(value);
+    try {
+      if (Array.isArray(value)) return value.map((v) => deep(v, undefined, depth + 1, seen));
+      if (value instanceof Map)
+        return new Map(
+          [...value].map(([k, v]) => [
+            deep(k, undefined, depth + 1, seen),
+            deep(v, String(k), depth + 1, seen),
+          ]),
+        );
+      if (value instanceof Set) return new Set([...value].map((v) => deep(v, undefined, depth + 1, seen)));
+      if (ArrayBuffer.isView(value)) return value;
+      // Any other object (a null or polluted prototype, a class instance): its own enumerable
+      // properties into a plain object, "__proto__" kept as a plain key, never as a prototype.
+      const entries = Object.keys(value).map((k) => [
+        text(k),
+        deep((value as Record<string, unknown>)[k], k, depth + 1, seen),
+      ]);
+      if (value instanceof Error) entries.push(["message", text(value.message)], ["name", value.name]);
+      return Object.fromEntries(entries);
+    } finally {
+      seen.delete(value);
     }
-    return value;
   };
-  const value = <T>(v: T): T => deep(v) as T;
+  const value = <T>(v: T): T => deep(v, undefined, 0, new WeakSet()) as T;
   const item = <T extends Item>(it: T): T => {
     if (it.kind === "alert" || it.kind === "digest" || it.kind === "error") return value(it);
     return it;
