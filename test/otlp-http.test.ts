@@ -186,8 +186,13 @@ describe("otlp receiver over HTTP", () => {
       endpoint: "127.0.0.1:4318",
       max_request_body_size: 4 * 1024 * 1024,
       auth: {},
-      limits: { max_attributes: 128, max_attribute_value_length: 4096 },
-      delta: { series_ttl: 3600, max_series: 100_000 },
+      limits: {
+        max_attributes: 128,
+        max_attribute_value_length: 4096,
+        max_attributes_bytes: 16 * 1024,
+        max_series_key_bytes: 32 * 1024,
+      },
+      delta: { series_ttl: 3600, max_series: 100_000, max_bytes: 64 * 1024 * 1024 },
     });
     expect(otlpReceiverConfigSchema.safeParse({ endpoints: "x" }).success).toBe(false);
     expect(otlpReceiverConfigSchema.safeParse({ limits: { max_attrs: 1 } }).success).toBe(false);

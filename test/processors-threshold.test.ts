@@ -209,3 +209,32 @@ describe("threshold: config schema", () => {
     expect(v({ metric: "m", threshold: 1 })).toEqual([]);
   });
 });
+
+describe("threshold: bounded state", () => {
+  it("tracks at most max_series groups; points of further series are counted and logged, not kept", async () => {
+    const t = await setup({ ...memoryRule, group_by: ["host.name"], max_series: 3 });
+    for (let i = 0; i < 5; i++)
+      t.input.next(
+        gauge("system.memory.utilization", 0.95, { "system.memory.state": "used" }, { "host.name": `h${i}` }),
+      );
+    expect(t.alerts().map((a) => a.labels["host.name"])).toEqual(["h0", "h1", "h2"]);
+    expect(t.rule.status()).toMatchObject({ series: 3, max_series: 3, series_over_limit: 2 });
+    // Known series keep being evaluated.
+    t.clock.advanceTo(MIN);
+    t.input.next(
+      gauge("system.memory.utilization", 0.5, { "system.memory.state": "used" }, { "host.name": "h0" }),
+    );
+    t.clock.advanceTo(2 * MIN);
+    expect(
+      t
+        .alerts()
+        .filter((a) => a.status === "resolved")
+        .map((a) => a.labels["host.name"]),
+    ).toEqual(["h0"]);
+  });
+
+  it("defaults max_series to 20 000", async () => {
+    const t = await setup(memoryRule);
+    expect(t.rule.status()).toMatchObject({ max_series: 20_000, series_over_limit: 0 });
+  });
+});

@@ -14,6 +14,7 @@ export interface RuleConfigBase extends SelectionConfig {
   rule?: string | undefined;
   where: WhereConfig;
   group_by: string[];
+  max_series: number;
   window: number;
   scale: number;
   unit: string;
@@ -48,6 +49,7 @@ export function buildSpec(
     rule: ruleNameFromId(context.id, config.rule),
     selection,
     groupBy: config.group_by,
+    maxSeries: config.max_series,
     keyer: compileGroupBy(config.group_by),
     aggregation,
     quantile: quantileOf(aggregation),

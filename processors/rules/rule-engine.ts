@@ -35,6 +35,8 @@ export class RuleEngine {
   private fired = 0;
   private resolved = 0;
   private staleDropped = 0;
+  /** Points of new series not tracked because the rule already tracks `max_series`. */
+  private seriesOverLimit = 0;
   /** The (at most two) metric names the selection reads; "" never matches a real name. */
   private readonly nameA: string;
   private readonly nameB: string;
@@ -59,15 +61,27 @@ export class RuleEngine {
     this.logger = logger;
   }
 
-  private groupFor(attributes: Attributes, resource: Attributes): SeriesGroup {
+  /** The point's group, created on first sight; undefined past max_series (counted, logged). */
+  private groupFor(attributes: Attributes, resource: Attributes): SeriesGroup | undefined {
     let g = this.groups.get(attributes, resource);
     if (!g) {
+      if (this.groups.size >= this.spec.maxSeries) return this.overLimit();
       const labels = this.spec.keyer.labels(attributes, resource);
       const path = this.groups.pathOf(attributes, resource);
       g = new SeriesGroup(this.spec, path, labels, fingerprintOf(this.spec.rule, labels));
       this.groups.add(g);
     }
     return g;
+  }
+
+  private overLimit(): undefined {
+    // The first and then every 1000th: a flood of new series must not flood the log too.
+    if (this.seriesOverLimit++ % 1000 === 0)
+      this.logger.warn(
+        { rule: this.spec.rule, max_series: this.spec.maxSeries, series_over_limit: this.seriesOverLimit },
+        "rule tracks max_series series: points of new series are not evaluated",
+      );
+    return undefined;
   }
 
   /** Feed one item; alerts it causes are emitted synchronously. Non-selected items are ignored. */
@@ -82,6 +96,7 @@ export class RuleEngine {
       if (!sel.matchSpan(item)) return;
       const now = this.scheduler.now();
       const g = this.groupFor(item.attributes, item.resource);
+      if (!g) return;
       g.addValue(now, sel.spanValue(item));
       this.matched++;
       const reading = readGroup(this.spec, g, now);
@@ -101,6 +116,7 @@ export class RuleEngine {
     }
     const now = this.scheduler.now();
     const g = this.groupFor(item.attributes, item.resource);
+    if (!g) return;
     if (item.type === "histogram") g.addHistogram(now, item);
     else g.addValue(now, item.value);
     this.matched++;
@@ -118,6 +134,7 @@ export class RuleEngine {
     }
     const now = this.scheduler.now();
     const g = this.groupFor(item.attributes, item.resource);
+    if (!g) return;
     g.addRatio(now, bits, item.type === "histogram" ? item.count : item.value);
     this.matched++;
     // A flag on the group instead of a Set: no hashing, and the list keeps its capacity.
@@ -246,6 +263,8 @@ export class RuleEngine {
       ...(s.type === "spike" ? { baseline_window_seconds: s.baselineMs / 1000 } : {}),
       check_interval_seconds: s.checkIntervalMs / 1000,
       series: this.groups.size,
+      max_series: s.maxSeries,
+      series_over_limit: this.seriesOverLimit,
       firing,
       pending,
       alerts_fired: this.fired,

@@ -81,6 +81,8 @@ export const commonRuleShape = {
   ratio: z.strictObject({ numerator: metricSelectionSchema, denominator: metricSelectionSchema }).optional(),
   spans: spanSelectionSchema.optional(),
   group_by: z.array(z.string().min(1)).default([]),
+  /** Most series (group_by groups) tracked; past it a new series is not evaluated, but counted and logged. */
+  max_series: positiveInteger().default(20_000),
   /** Sliding window, seconds. */
   window: positiveNumber("expected a positive number of seconds").default(300),
   /** Multiply the aggregated value (100: a 0–1 utilization or a ratio becomes percent). */

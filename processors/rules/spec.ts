@@ -27,6 +27,8 @@ export interface RuleSpec {
   readonly rule: string;
   readonly selection: CompiledSelection;
   readonly groupBy: readonly string[];
+  /** Most groups tracked at once (rule state is bounded by it). */
+  readonly maxSeries: number;
   readonly keyer: GroupKeyer;
   readonly aggregation: ResolvedAggregation;
   /** 0–1 for p50…p99, else undefined. */

@@ -1,5 +1,5 @@
 // OTLP KeyValue lists → the signal model's flat Attributes, with the per-item limits
-// (attribute count, value length) that make a point or span "rejected" in a partial success.
+// (attribute count, value length, total bytes) that make a point or span "rejected" in a partial success.
 import type { Attributes, AttributeValue } from "../../signal.ts";
 import { double, fail, int64, isObject, list } from "./fields.ts";
 import type { OtlpAnyValue, OtlpKeyValue } from "./otlp-json.ts";
@@ -7,10 +7,16 @@ import type { OtlpAnyValue, OtlpKeyValue } from "./otlp-json.ts";
 export interface AttributeLimits {
   readonly maxAttributes: number;
   readonly maxValueLength: number;
+  /** Most UTF-8 bytes of one list's keys and values together (`max_attributes_bytes`). */
+  readonly maxBytes: number;
+  /** Most bytes of a metric series' identity: name, scope, resource and point attributes (`max_series_key_bytes`). */
+  readonly maxSeriesKeyBytes: number;
 }
 
 export interface ConvertedAttributes {
   readonly attributes: Attributes;
+  /** UTF-8 bytes of the keys and values. */
+  readonly bytes: number;
   /** Why these attributes break a limit, when they do. */
   readonly violation?: string;
 }
@@ -26,8 +32,9 @@ export function convertAttributes(raw: unknown, path: string, limits: AttributeL
   const out: Record<string, AttributeValue> = {};
   let violation: string | undefined;
   if (kvs.length > limits.maxAttributes) {
-    violation = `${path}: ${kvs.length} attributes exceed the limit of ${limits.maxAttributes}`;
+    violation = `${path}: ${kvs.length} attributes exceed the limit of ${limits.maxAttributes} (max_attributes)`;
   }
+  let bytes = 0;
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i];
     const at = `${path}[${i}]`;
@@ -35,11 +42,22 @@ export function convertAttributes(raw: unknown, path: string, limits: AttributeL
     if (typeof kv.key !== "string") fail(`${at}.key`, "expected a string");
     const value = anyValue(kv.value, `${at}.value`, 0);
     if (violation === undefined && valueLength(value) > limits.maxValueLength) {
-      violation = `${at}: value of "${kv.key.slice(0, 100)}" exceeds the length limit of ${limits.maxValueLength}`;
+      violation = `${at}: value of "${kv.key.slice(0, 100)}" exceeds the length limit of ${limits.maxValueLength} (max_attribute_value_length)`;
     }
+    bytes += Buffer.byteLength(kv.key) + valueBytes(value);
     out[kv.key] = value;
   }
-  return violation === undefined ? { attributes: out } : { attributes: out, violation };
+  if (violation === undefined && bytes > limits.maxBytes)
+    violation = `${path}: attributes of ${bytes} bytes exceed max_attributes_bytes (${limits.maxBytes})`;
+  return violation === undefined ? { attributes: out, bytes } : { attributes: out, bytes, violation };
+}
+
+function valueBytes(v: AttributeValue): number {
+  if (typeof v === "string") return Buffer.byteLength(v);
+  if (!Array.isArray(v)) return 8;
+  let n = 0;
+  for (const e of v) n += typeof e === "string" ? Buffer.byteLength(e) : 8;
+  return n;
 }
 
 function valueLength(v: AttributeValue): number {

@@ -1,5 +1,6 @@
 // Config of the `otlp` receiver (pipeline.yaml `receivers.otlp`): strict, every field defaulted.
 import { z } from "zod";
+import { DEFAULT_LIMITS } from "./normalize.ts";
 
 export const DEFAULT_ENDPOINT = "127.0.0.1:4318";
 
@@ -42,6 +43,10 @@ export const otlpReceiverConfigSchema = z.strictObject({
     .strictObject({
       max_attributes: z.number().int().positive().default(128),
       max_attribute_value_length: z.number().int().positive().default(4096),
+      /** UTF-8 bytes of one point's, span's, event's or resource's attribute keys and values together. */
+      max_attributes_bytes: z.number().int().positive().default(DEFAULT_LIMITS.maxAttributesBytes),
+      /** Bytes of a metric series' identity: name, scope, resource and point attributes. */
+      max_series_key_bytes: z.number().int().positive().default(DEFAULT_LIMITS.maxSeriesKeyBytes),
     })
     .prefault({}),
   delta: z
@@ -50,6 +55,8 @@ export const otlpReceiverConfigSchema = z.strictObject({
       series_ttl: z.number().positive().default(3600),
       /** Most cumulative series tracked at once (least recently seen dropped first). */
       max_series: z.number().int().positive().default(100_000),
+      /** Most bytes of delta baselines kept in memory and in the state store (least recently seen dropped first). */
+      max_bytes: z.number().int().positive().default(DEFAULT_LIMITS.maxBaselineBytes),
     })
     .prefault({}),
 });

@@ -11,8 +11,10 @@
 // - Non-monotonic sums take signed differences (an up-down counter may go down).
 // - Histogram min/max are lifetime values in a cumulative stream: the delta keeps max only when it
 //   grew (then it is exactly the interval's max) and min only when it shrank.
-// State is an LRU map: series unseen for `ttlMs` expire, and at most `maxSeries` are kept.
+// State is an LRU map keyed by a hash of the series identity, holding compact drafts (no attributes):
+// series unseen for `ttlMs` expire, and at most `maxSeries` series and `maxBytes` bytes are kept.
 // Persistence (baseline-store.ts) reads changed baselines in compact form and restores them at start.
+import { createHash } from "node:crypto";
 import { downscale, type ExpBuckets, subtractBuckets } from "./exponential.ts";
 import type { MetricDraft } from "./metric-drafts.ts";
 
@@ -33,17 +35,28 @@ export interface StoredBaseline {
 interface Entry {
   readonly draft: CumulativeDraft;
   seen: number;
+  readonly bytes: number;
 }
 
 export interface CumulativeOptions {
   readonly ttlMs: number;
   readonly maxSeries: number;
+  /** Most bytes of baselines kept (estimated: key, numbers, buckets); least recently seen dropped first. */
+  readonly maxBytes?: number;
   readonly firstSightSince: number;
 }
+
+/** The key a series' baseline is kept under: a fixed-size hash of its identity (43 characters). */
+export function seriesHash(identity: string): string {
+  return createHash("sha256").update(identity).digest("base64url");
+}
+
+const SERIES_HASH = /^[A-Za-z0-9_-]{43}$/;
 
 export class CumulativeToDelta {
   private readonly series = new Map<string, Entry>();
   private readonly options: CumulativeOptions;
+  private totalBytes = 0;
   /** Series remembered or forgotten since the last takeChanges(); undefined while nobody persists. */
   private changed: Set<string> | undefined;
 
@@ -59,13 +72,17 @@ export class CumulativeToDelta {
     return this.options.ttlMs;
   }
 
+  /** Estimated bytes of the baselines kept. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
   /** Drops series not seen since `now - ttl`; oldest first thanks to the Map's insertion order. */
   expire(now: number): void {
     const cutoff = now - this.options.ttlMs;
     for (const [key, entry] of this.series) {
       if (entry.seen >= cutoff) break;
-      this.series.delete(key);
-      this.changed?.add(key);
+      this.forget(key, entry);
     }
   }
 
@@ -91,25 +108,22 @@ export class CumulativeToDelta {
   /** A series' baseline in compact form, or undefined when it is not (or no longer) kept. */
   baseline(key: string): StoredBaseline | undefined {
     const entry = this.series.get(key);
-    return entry && { draft: compact(entry.draft), seen: entry.seen };
+    return entry && { draft: entry.draft, seen: entry.seen };
   }
 
   /** Every baseline, least recently seen first. */
   *baselines(): IterableIterator<[string, StoredBaseline]> {
-    for (const [key, entry] of this.series) yield [key, { draft: compact(entry.draft), seen: entry.seen }];
+    for (const [key, entry] of this.series) yield [key, { draft: entry.draft, seen: entry.seen }];
   }
 
   /** Put back baselines saved before a restart (least recently seen first); live series win. */
   restore(saved: Iterable<[string, StoredBaseline]>): number {
     let restored = 0;
     for (const [key, { draft, seen }] of saved) {
-      if (this.series.has(key)) continue;
-      this.series.set(key, { draft, seen });
+      // Keys of an older layout (the whole identity as text) would never match again.
+      if (this.series.has(key) || !SERIES_HASH.test(key)) continue;
+      this.insert(key, compact(draft), seen, false);
       restored++;
-      if (this.series.size > this.options.maxSeries) {
-        const oldest = this.series.keys().next();
-        if (!oldest.done) this.series.delete(oldest.value);
-      }
     }
     return restored;
   }
@@ -139,17 +153,39 @@ export class CumulativeToDelta {
   }
 
   private remember(key: string, draft: CumulativeDraft, now: number): void {
-    this.series.delete(key);
-    this.series.set(key, { draft, seen: now });
-    this.changed?.add(key);
-    if (this.series.size > this.options.maxSeries) {
-      const oldest = this.series.keys().next();
-      if (!oldest.done) {
-        this.series.delete(oldest.value);
-        this.changed?.add(oldest.value);
-      }
+    const prev = this.series.get(key);
+    if (prev) this.forget(key, prev, false);
+    this.insert(key, compact(draft), now, true);
+  }
+
+  private insert(key: string, draft: CumulativeDraft, seen: number, track: boolean): void {
+    const bytes = estimateBytes(key, draft);
+    this.series.set(key, { draft, seen, bytes });
+    this.totalBytes += bytes;
+    if (track) this.changed?.add(key);
+    const maxBytes = this.options.maxBytes ?? Number.POSITIVE_INFINITY;
+    while (
+      this.series.size > this.options.maxSeries ||
+      (this.totalBytes > maxBytes && this.series.size > 1)
+    ) {
+      const [oldestKey, oldest] = this.series.entries().next().value as [string, Entry];
+      this.forget(oldestKey, oldest);
     }
   }
+
+  private forget(key: string, entry: Entry, track = true): void {
+    this.series.delete(key);
+    this.totalBytes -= entry.bytes;
+    if (track) this.changed?.add(key);
+  }
+}
+
+/** Rough heap bytes of one baseline: map entry and key, the draft's numbers and bucket arrays. */
+function estimateBytes(key: string, draft: CumulativeDraft): number {
+  let numbers = 8;
+  if (draft.type === "histogram") numbers += draft.bounds.length + draft.bucketCounts.length;
+  if (draft.type === "exponential") numbers += draft.positive.counts.length + draft.negative.counts.length;
+  return 160 + key.length * 2 + numbers * 8;
 }
 
 /** The draft as persisted: attributes, resource and scope dropped (never read from a baseline). */

@@ -10,6 +10,13 @@ export function fail(path: string, what: string): never {
   throw new OtlpRequestError(path ? `${path}: ${what}` : what);
 }
 
+/** One point or span left out (counted in the partial success), the rest of the request kept. */
+export class Rejection extends Error {}
+
+export function reject(path: string, what: string): never {
+  throw new Rejection(`${path}: ${what}`);
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -70,11 +77,16 @@ export function optionalDouble(v: unknown, path: string): number | undefined {
   return v === undefined ? undefined : double(v, path);
 }
 
-/** Nanoseconds since the epoch → milliseconds; 0/absent → undefined. */
+/** The latest timestamp OTLP can mean: int64 nanoseconds run out in April 2262. */
+const MAX_TIMESTAMP_NS = 9_223_372_036_854_775_807n;
+
+/** Nanoseconds since the epoch → milliseconds; 0/absent → undefined; past 2262 the point is rejected. */
 export function nanosToMs(v: unknown, path: string): number | undefined {
   const n = int64(v, path);
   if (n < 0) fail(path, "expected a non-negative timestamp");
   if (n === 0) return undefined;
+  if (n > 9.2e18 && BigInt(typeof v === "string" ? v : Math.round(n)) > MAX_TIMESTAMP_NS)
+    reject(path, "timestamp out of range (past the year 2262, the end of int64 nanoseconds)");
   // Decimal strings keep their sub-millisecond digits exact (a double holds ns since 1970 only to ~256 ns).
   if (typeof v === "string" && v.length > 6) return Number(v.slice(0, -6)) + Number(v.slice(-6)) / 1e6;
   return n / 1e6;

@@ -15,6 +15,8 @@ import {
   message,
   nanosToMs,
   optionalDouble,
+  Rejection,
+  reject,
   str,
 } from "./fields.ts";
 import type {
@@ -86,12 +88,6 @@ const MAX_EXPLICIT_BOUNDS = 4096;
 /** At most this many rejection reasons are kept per request. */
 const MAX_ERRORS = 10;
 
-class Rejection extends Error {}
-
-function reject(path: string, what: string): never {
-  throw new Rejection(`${path}: ${what}`);
-}
-
 function finiteOrReject(v: number, path: string): number {
   if (!Number.isFinite(v)) reject(path, `value is ${v} (NaN/Infinity rejected)`);
   return v;
@@ -140,6 +136,8 @@ export function draftMetrics(req: unknown, limits: AttributeLimits, now: () => n
           description: str(metric.description, `${mPath}.description`),
           resource: resAttrs.attributes,
           resourceViolation: resAttrs.violation,
+          identityBytes:
+            resAttrs.bytes + Buffer.byteLength(scope.name) + Buffer.byteLength(scope.version ?? ""),
           scope,
           limits,
           now,
@@ -159,6 +157,8 @@ interface MetricContext {
   readonly description: string;
   readonly resource: Attributes;
   readonly resourceViolation: string | undefined;
+  /** Bytes of the resource attributes and scope, part of every series key of the metric. */
+  readonly identityBytes: number;
   readonly scope: Scope;
   readonly limits: AttributeLimits;
   readonly now: () => number;
@@ -234,6 +234,12 @@ function pointBase(
   const startTime = nanosToMs(p.startTimeUnixNano, `${pPath}.startTimeUnixNano`);
   if (attrs.violation) reject(pPath, attrs.violation);
   if (ctx.resourceViolation) reject(pPath, ctx.resourceViolation);
+  const keyBytes = ctx.identityBytes + Buffer.byteLength(ctx.name) + attrs.bytes;
+  if (keyBytes > ctx.limits.maxSeriesKeyBytes)
+    reject(
+      pPath,
+      `series key of ${keyBytes} bytes (name, scope, resource and attributes) exceeds max_series_key_bytes (${ctx.limits.maxSeriesKeyBytes})`,
+    );
   const base: {
     -readonly [K in keyof PointBase]: PointBase[K];
   } = {

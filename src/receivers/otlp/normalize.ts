@@ -16,7 +16,7 @@
 import type { HistogramPoint, Item, MetricPoint } from "../../signal.ts";
 import { seriesKey } from "../../signal.ts";
 import type { AttributeLimits } from "./attributes.ts";
-import { CumulativeToDelta } from "./cumulative.ts";
+import { CumulativeToDelta, seriesHash } from "./cumulative.ts";
 import { expToExplicit } from "./exponential.ts";
 import { draftMetrics, type MetricDraft } from "./metric-drafts.ts";
 import { normalizeSpans } from "./spans.ts";
@@ -34,10 +34,16 @@ export interface OtlpNormalizerOptions {
   readonly maxAttributes?: number;
   /** Max length of an attribute string value (default 4096). */
   readonly maxAttributeValueLength?: number;
+  /** Max UTF-8 bytes of one attribute list, keys and values (default 16 KiB). */
+  readonly maxAttributesBytes?: number;
+  /** Max bytes of a series' identity: name, scope, resource and point attributes (default 32 KiB). */
+  readonly maxSeriesKeyBytes?: number;
   /** Cumulative series unseen this long are forgotten (ms, default 1 h). */
   readonly seriesTtlMs?: number;
   /** At most this many cumulative series are tracked (LRU, default 100 000). */
   readonly maxSeries?: number;
+  /** At most this many bytes of cumulative baselines are kept (LRU, default 64 MiB). */
+  readonly maxBaselineBytes?: number;
   /** Clock in ms (default Date.now); the receiver passes its scheduler's now(). */
   readonly now?: () => number;
   /**
@@ -49,6 +55,13 @@ export interface OtlpNormalizerOptions {
    */
   readonly firstSightSince?: number;
 }
+
+/** Size limits shared with the receiver config's defaults. */
+export const DEFAULT_LIMITS = {
+  maxAttributesBytes: 16 * 1024,
+  maxSeriesKeyBytes: 32 * 1024,
+  maxBaselineBytes: 64 * 1024 * 1024,
+} as const;
 
 /** See `firstSightSince`. */
 const FIRST_SIGHT_GRACE_MS = 60_000;
@@ -62,11 +75,14 @@ export class OtlpNormalizer {
     this.limits = {
       maxAttributes: options.maxAttributes ?? 128,
       maxValueLength: options.maxAttributeValueLength ?? 4096,
+      maxBytes: options.maxAttributesBytes ?? DEFAULT_LIMITS.maxAttributesBytes,
+      maxSeriesKeyBytes: options.maxSeriesKeyBytes ?? DEFAULT_LIMITS.maxSeriesKeyBytes,
     };
     this.now = options.now ?? Date.now;
     this.deltas = new CumulativeToDelta({
       ttlMs: options.seriesTtlMs ?? 3_600_000,
       maxSeries: options.maxSeries ?? 100_000,
+      maxBytes: options.maxBaselineBytes ?? DEFAULT_LIMITS.maxBaselineBytes,
       firstSightSince: options.firstSightSince ?? this.now() - FIRST_SIGHT_GRACE_MS,
     });
   }
@@ -102,7 +118,8 @@ export class OtlpNormalizer {
     if (draft.type === "gauge") return { ...draft.base, type: "gauge", value: draft.value };
     let d: MetricDraft | undefined = draft;
     if (draft.base.temporality === "cumulative") {
-      d = this.deltas.convert(`${draft.type}|${seriesKey(draft.base)}`, draft, now);
+      // Kept by a hash of the identity: a baseline's size does not grow with its attributes.
+      d = this.deltas.convert(seriesHash(`${draft.type}|${seriesKey(draft.base)}`), draft, now);
       if (!d) return undefined;
     }
     switch (d.type) {

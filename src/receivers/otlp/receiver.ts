@@ -37,8 +37,11 @@ export class OtlpReceiver implements Receiver {
     this.normalizer = new OtlpNormalizer({
       maxAttributes: config.limits.max_attributes,
       maxAttributeValueLength: config.limits.max_attribute_value_length,
+      maxAttributesBytes: config.limits.max_attributes_bytes,
+      maxSeriesKeyBytes: config.limits.max_series_key_bytes,
       seriesTtlMs: config.delta.series_ttl * 1000,
       maxSeries: config.delta.max_series,
+      maxBaselineBytes: config.delta.max_bytes,
       now,
     });
     this.baselines =
@@ -122,7 +125,13 @@ export class OtlpReceiver implements Receiver {
       delta_baselines_written: this.baselines.written,
       delta_baseline_write_failures: this.baselines.failures,
     };
-    return { endpoint, ...this.counters, delta_series: this.normalizer.seriesCount, ...persisted };
+    return {
+      endpoint,
+      ...this.counters,
+      delta_series: this.normalizer.seriesCount,
+      delta_bytes_estimate: this.normalizer.cumulative.bytes,
+      ...persisted,
+    };
   }
 }
 

@@ -2,7 +2,18 @@
 // spans with attributes over limits are rejected (partial success).
 import type { Scope, SpanEvent, SpanKind, SpanSignal } from "../../signal.ts";
 import { type AttributeLimits, convertAttributes } from "./attributes.ts";
-import { enumValue, fail, id, isObject, list, message, nanosDiffMs, nanosToMs, str } from "./fields.ts";
+import {
+  enumValue,
+  fail,
+  id,
+  isObject,
+  list,
+  message,
+  nanosDiffMs,
+  nanosToMs,
+  Rejection,
+  str,
+} from "./fields.ts";
 import type {
   OtlpResourceSpans,
   OtlpScopeSpans,
@@ -36,8 +47,6 @@ export interface SpanResult {
   readonly rejected: number;
   readonly errors: string[];
 }
-
-class Rejection extends Error {}
 
 export function normalizeSpans(req: unknown, limits: AttributeLimits): SpanResult {
   if (!isObject(req)) fail("", "request body must be a JSON object (ExportTraceServiceRequest)");
