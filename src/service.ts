@@ -109,7 +109,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   try {
     await graph.start();
     if (options.statusServer ?? config.service.status.enabled) {
-      server = await serveStatus(config.service.status.endpoint, status);
+      server = await serveStatus(config.service.status.endpoint, status, logger);
     }
   } catch (err) {
     await graph.shutdown().catch(() => undefined);
@@ -154,7 +154,11 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   };
 }
 
-async function serveStatus(endpoint: string, status: () => Record<string, unknown>): Promise<Server> {
+async function serveStatus(
+  endpoint: string,
+  status: () => Record<string, unknown>,
+  logger: Logger,
+): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const reply = (code: number, body: unknown) => {
@@ -166,6 +170,6 @@ async function serveStatus(endpoint: string, status: () => Record<string, unknow
     if (path === "/status") return reply(200, status());
     return reply(404, { error: "not found", paths: ["/healthz", "/status"] });
   });
-  await listen(server, endpoint, "status");
+  await listen(server, endpoint, "status endpoint", logger);
   return server;
 }

@@ -173,6 +173,28 @@ describe("otlp receiver over HTTP", () => {
     expect(rx.receiver.status()).toMatchObject({ rejected_points: 6, accepted_points: 3 });
   });
 
+  it("warns, naming the address, when the endpoint listens on all interfaces (:PORT)", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
+    for (const endpoint of [":0", "127.0.0.1:0"]) {
+      const receiver = new OtlpReceiver(
+        otlpReceiverConfigSchema.parse({ endpoint }),
+        testContext({ logger }),
+      );
+      await receiver.start();
+      const { port } = receiver.address();
+      await receiver.shutdown();
+      const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
+      if (endpoint === ":0") {
+        expect(warned).toHaveLength(1);
+        expect(warned[0]).toMatchObject({ endpoint: ":0", address: `0.0.0.0:${port}` });
+        expect(warned[0].msg).toMatch(
+          /otlp receiver listens on all interfaces .*use 127\.0\.0\.1:\d+ to keep it local/,
+        );
+      } else expect(warned).toHaveLength(1); // still only the one from ":0"
+    }
+  });
+
   it("fails to start with an error naming the endpoint when the port is taken", async () => {
     rx = await startReceiver();
     const { port } = rx.receiver.address();

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { type Observable, Subject } from "rxjs";
 import type { ComponentContext, ComponentStatus, Receiver } from "../../component.ts";
 import { defineFactory } from "../../component.ts";
+import { warnIfAllInterfaces } from "../../net.ts";
 import type { Item } from "../../signal.ts";
 import { BaselinePersistence, baselineNamespace } from "./baseline-store.ts";
 import { type HostPort, type OtlpReceiverConfig, otlpReceiverConfigSchema, parseEndpoint } from "./config.ts";
@@ -101,6 +102,7 @@ export class OtlpReceiver implements Receiver {
         this.server = server;
         this.bound = { host: addr.address, port: addr.port };
         this.context.logger.info({ endpoint: `${addr.address}:${addr.port}` }, "otlp receiver listening");
+        warnIfAllInterfaces(this.context.logger, "otlp receiver", endpoint, addr.port);
         resolve();
       });
     });
