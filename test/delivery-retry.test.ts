@@ -1,10 +1,15 @@
 // Bounded retries: Retry-After capped by max_retry_after, waits counted against max_retry_time, and
 // a lane stuck behind its head entry giving up on everything that waited that long together.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { asyncScheduler, VirtualTimeScheduler } from "rxjs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue, type DeliveryQueueOptions } from "../src/delivery/queue.ts";
+import { StoreOutbox } from "../src/delivery/store-outbox.ts";
 import { MAX_TIMER_MS, schedulerSleep } from "../src/delivery/timing.ts";
+import { SqliteStateStore } from "../src/state/sqlite-store.ts";
 import { captureLogger } from "./support/capture-logger.ts";
 import { driveVirtualTime } from "./support/virtual-time.ts";
 
@@ -167,6 +172,54 @@ describe("a lane stuck behind its head entry", () => {
     down = false;
     await r.settle();
     expect(r.queue.status().destinations[0]?.failing_since).toBeUndefined();
+  });
+});
+
+describe("with the state store as outbox (shared lanes)", () => {
+  it("gives the stuck entries up together too, and dead-letters each with its reason", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "alertpipe-retry-"));
+    const store = new SqliteStateStore({ path: join(dir, "state.db") });
+    try {
+      const scheduler = new VirtualTimeScheduler();
+      const outbox = new StoreOutbox<string>({
+        store,
+        scheduler,
+        prefix: "slack:",
+        owner: "a",
+        leaseMs: 30 * S,
+      });
+      const queue = new DeliveryQueue<string>({
+        scheduler,
+        logger: captureLogger().logger,
+        outbox,
+        random: () => 1,
+      });
+      const sent: number[] = [];
+      const destination: DeliveryDestination<string> = {
+        key: "slack:default",
+        label: "slack",
+        async send() {
+          sent.push(scheduler.now());
+          return rateLimited(86_400);
+        },
+      };
+      const tickets = Array.from({ length: 8 }, (_, i) =>
+        queue.enqueue(destination, `m${i}`, { rule: `r${i}` }),
+      );
+      await Promise.all(tickets.map((t) => t.accepted));
+      await driveVirtualTime(scheduler, { busy: () => queue.inFlight > 0, done: () => queue.pending === 0 });
+      expect(sent).toHaveLength(13);
+      expect(scheduler.now()).toBe(3600 * S);
+      expect(store.pending("slack:default")).toEqual([]);
+      expect(store.deadLetters().map((d) => d.reason)).toEqual([
+        expect.stringMatching(/^gave up after 13 attempts \(max_retry_time 3600 s\)/),
+        ...Array(7).fill(expect.stringMatching(/^gave up without an attempt: waited past max_retry_time/)),
+      ]);
+      await queue.shutdown(0);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
