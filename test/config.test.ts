@@ -111,6 +111,22 @@ service:
     }
   });
 
+  it("never echoes a value that came from a secret-named variable, whatever key it fills", async () => {
+    const text = `receivers: { otlp: {} }
+processors: { throttle: { max_per_window: "\${env:MY_SLACK_TOKEN}" } }
+exporters: { console: {} }
+service: { pipelines: { alerts: { receivers: [otlp], processors: [throttle], exporters: [console] } } }
+`;
+    const result = await load(text, { MY_SLACK_TOKEN: "xoxb-not-a-number-s3cr3t" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const messages = result.problems.map(formatProblem).join("\n");
+    expect(messages).toMatch(
+      /processors\.throttle\.max_per_window: .*got "\*\*\*" \(from \$\{env:MY_SLACK_TOKEN\}\)/,
+    );
+    expect(messages).not.toContain("s3cr3t");
+  });
+
   it("refuses a spike baseline that would need an unbounded window history", async () => {
     const text = `receivers:
   otlp: {}
