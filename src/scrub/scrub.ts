@@ -25,16 +25,23 @@ function scrubNumber(value: number | bigint): number | bigint | string {
   return digits.length >= 13 && isCardNumber(digits) ? "[card]" : value;
 }
 
+/** A short word with no digit, @, %, : or =: nothing a built-in pattern matches (most labels and enums). */
+const INERT = /^[A-Za-z _.-]{0,11}$/;
+
+function apply(patterns: readonly ScrubPattern[], value: string): string {
+  let out = value;
+  for (const p of patterns) {
+    p.regex.lastIndex = 0;
+    out = typeof p.replace === "string" ? out.replace(p.regex, p.replace) : out.replace(p.regex, p.replace);
+  }
+  return out;
+}
+
 export function createScrubber(extra: readonly ScrubPattern[] = []): Scrubber {
-  const patterns = [...SCRUB_PATTERNS, ...extra];
   const text = (value: string): string => {
     if (value.length < 5) return value;
-    let out = value;
-    for (const p of patterns) {
-      p.regex.lastIndex = 0;
-      out = typeof p.replace === "string" ? out.replace(p.regex, p.replace) : out.replace(p.regex, p.replace);
-    }
-    return out;
+    const out = INERT.test(value) ? value : apply(SCRUB_PATTERNS, value);
+    return extra.length > 0 ? apply(extra, out) : out;
   };
   const deep = (value: unknown, key: string | undefined, depth: number, seen: WeakSet<object>): unknown => {
     if (typeof value === "string") return key !== undefined && SECRET_KEY.test(key) ? "[token]" : text(value);
