@@ -141,15 +141,17 @@ export function redactDestination(url: string): string {
   return `${host}/${section}/${next?.slice(0, 1) ?? ""}***`;
 }
 
-/** Deep-copy a JSON-like value with every string redacted. */
-export function redactDeep<T>(value: T): T {
+/** Deep-copy a JSON-like value with every string redacted (a cycle becomes "[circular]"). */
+export function redactDeep<T>(value: T, seen = new WeakSet<object>()): T {
   if (typeof value === "string") return redactSecrets(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-  if (value && typeof value === "object" && !(value instanceof Date)) {
-    if (value instanceof Error) return redactDeep({ type: value.name, message: value.message }) as T;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
-    return out as T;
+  if (!value || typeof value !== "object" || value instanceof Date) return value;
+  if (seen.has(value)) return "[circular]" as T;
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => redactDeep(v, seen)) as T;
+    if (value instanceof Error) return redactDeep({ type: value.name, message: value.message }, seen) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, seen)])) as T;
+  } finally {
+    seen.delete(value);
   }
-  return value;
 }

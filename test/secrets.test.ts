@@ -3,7 +3,7 @@
 import { VirtualTimeScheduler } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type SlackExporter, slackExporterFactory } from "../exporters/slack.ts";
-import { looksSecretName, redactSecrets, registerSecret, stripSecrets } from "../src/secrets.ts";
+import { looksSecretName, redactDeep, redactSecrets, registerSecret, stripSecrets } from "../src/secrets.ts";
 import { captureLogger } from "./support/capture-logger.ts";
 import { testContext } from "./support/context.ts";
 import { type FakeSlack, SECRET_PATH, startFakeSlack } from "./support/fake-slack.ts";
@@ -57,6 +57,17 @@ describe("secret redaction in every encoding", () => {
     expect(redactSecrets(`project 4501 at o77.ingest.sentry.io`)).toBe(
       "project 4501 at o77.ingest.sentry.io",
     );
+  });
+
+  it("redacts deep values with cycles and __proto__ keys without recursing forever or polluting", () => {
+    registerSecret(WEBHOOK);
+    const doc: Record<string, unknown> = JSON.parse(`{"__proto__": {"hook": "${WEBHOOK}"}}`);
+    doc.self = doc;
+    const out = redactDeep(doc);
+    expect(JSON.stringify(out)).toBe(
+      '{"__proto__":{"hook":"https://hooks.slack.com/***"},"self":"[circular]"}',
+    );
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 
   it("does not mask short path pieces that are not secrets", () => {
