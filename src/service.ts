@@ -99,6 +99,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
     options.state ??
     (await openStateStore(resolveStateSpec(env, config.service.state, options.defaultState ?? "memory"), {
       logger: logger.child({ component: "state" }),
+      now: () => scheduler.now(),
     }));
   const graph = await PipelineGraph.build(config, { scheduler, logger, env, state });
   const services = bindSeedServices(graph, scheduler);

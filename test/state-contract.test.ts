@@ -131,6 +131,9 @@ describe.each(backends)("StateStore contract: $name", (backend) => {
       expect(second.map((entry) => entry.payload)).toEqual([{ n: 2 }, { n: 3 }, { n: 4 }]);
       expect(await store.claim("slack", "c", 30_000, 10, 1000)).toEqual([]);
       expect((await store.pending("slack")).map((entry) => entry.owner)).toEqual(["a", "a", "b", "b", "b"]);
+      expect(await store.pendingCount("slack")).toBe(5);
+      expect(await store.pendingCount("sentry")).toBe(1);
+      expect(await store.pendingCount("nowhere")).toBe(0);
       expect(await store.listDestinations()).toEqual(["sentry", "slack"]);
     });
 
@@ -170,6 +173,7 @@ describe.each(backends)("StateStore contract: $name", (backend) => {
       await store.fail(broken, "invalid_payload (400)", 40);
       await store.fail("12345678", "unknown ids are ignored", 40);
       expect(await store.pending("slack")).toEqual([]);
+      expect(await store.pendingCount("slack")).toBe(0);
       expect(await store.listDestinations()).toEqual([]);
       expect(await store.deadLetters()).toEqual([
         {

@@ -110,13 +110,17 @@ describe("FallbackStore across a Redis outage", () => {
     if (server) await stopRedis(server);
     server = undefined;
     const logger = pino({ level: "silent" });
+    const openedAt = Date.now();
     store = (await openStateStore(`redis://127.0.0.1:${port}/0`, { logger })) as FallbackStore;
     expect(store.status().degraded).toBe(true);
+    // Degraded before any operation brought the caller's time: still a real time, not 0.
+    expect(store.status().degraded_since_ms).toBeGreaterThanOrEqual(openedAt);
     const id = await store.enqueue("sentry", { event: "boom" }, 5);
     expect(id.startsWith("local:")).toBe(true);
     server = await startRedis(port, dir);
     const active = store;
     await until(() => !active.status().degraded, "reconciliation");
+    expect(store.status()).not.toHaveProperty("degraded_since_ms");
     const check = new Redis(`redis://127.0.0.1:${port}/0`);
     try {
       expect(await check.hget("alertpipe:meta", "schema_version")).toBe("1");
@@ -153,5 +157,86 @@ describe("FallbackStore across a Redis outage", () => {
       server = undefined;
       rmSync(emptyDir, { recursive: true, force: true });
     }
+  });
+
+  it("enqueues again what a Redis that restarted empty lost: the claimed entry stays claimed", async () => {
+    const logger = pino({ level: "silent" });
+    const url = `redis://127.0.0.1:${port}/0`;
+    store = (await openStateStore(url, { logger, instanceId: "inst-1" })) as FallbackStore;
+    const owner = "inst-1/slack";
+    const first = await store.enqueue("slack", { n: 1 }, 0);
+    const second = await store.enqueue("slack", { n: 2 }, 1);
+    await store.enqueue("slack", { n: 3 }, 2);
+    expect((await store.claim("slack", owner, 60_000, 1, 10)).map((e) => e.id)).toEqual([first]);
+
+    if (server) await stopRedis(server);
+    const active = store;
+    await until(() => active.status().degraded, "degraded mode");
+    // While it is away: one entry fails for good, one more is enqueued locally.
+    expect(await store.claim("slack", owner, 60_000, 1, 20)).toEqual([]);
+    await store.fail(second, "403 action_prohibited", 30);
+    await store.enqueue("slack", { n: 4 }, 40);
+
+    const emptyDir = mkdtempSync(join(tmpdir(), "alertpipe-redis-empty-"));
+    try {
+      server = await startRedis(port, emptyDir);
+      await until(() => !active.status().degraded, "reconciliation");
+      // The lost entries are back in their order, the one being delivered still held by its owner.
+      const pending = await store.pending("slack");
+      expect(pending.map((e) => [e.payload, e.owner ?? null])).toEqual([
+        [{ n: 1 }, owner],
+        [{ n: 3 }, null],
+        [{ n: 4 }, null],
+      ]);
+      expect(pending[0]?.enqueuedAtMs).toBe(0);
+      // The old id still names it: the lease renews and the ack removes it.
+      expect(await store.renew(first, owner, 60_000, 50)).toBe(true);
+      expect((await store.deadLetters()).map((d) => [d.payload, d.reason])).toEqual([
+        [{ n: 2 }, "403 action_prohibited"],
+      ]);
+      await store.ack(first);
+      const other = await openStateStore(url, { logger, instanceId: "inst-2" });
+      try {
+        expect((await other.pending("slack")).map((e) => e.payload)).toEqual([{ n: 3 }, { n: 4 }]);
+        expect((await other.deadLetters()).map((d) => d.reason)).toEqual(["403 action_prohibited"]);
+      } finally {
+        await other.close();
+      }
+      // A repeated reconciliation adds nothing twice.
+      await store.reconcile();
+      expect((await store.pending("slack")).map((e) => e.payload)).toEqual([{ n: 3 }, { n: 4 }]);
+    } finally {
+      if (server) await stopRedis(server);
+      server = undefined;
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it("notices a flushed Redis without a dropped connection, and restores what it knew", async () => {
+    const logger = pino({ level: "silent" });
+    const url = `redis://127.0.0.1:${port}/0`;
+    store = (await openStateStore(url, { logger, instanceId: "inst-1" })) as FallbackStore;
+    const held = await store.enqueue("slack", { n: 1 }, 0);
+    await store.enqueue("slack", { n: 2 }, 1);
+    expect((await store.claim("slack", "inst-1/slack", 60_000, 1, 5)).map((e) => e.id)).toEqual([held]);
+    const admin = new Redis(url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    // The first use of an id from before the flush reports it; the store restores its entries.
+    expect(await store.renew(held, "inst-1/slack", 60_000, 10)).toBe(true);
+    const active = store;
+    await until(async () => {
+      const pending = await active.pending("slack");
+      return !active.status().degraded && pending.length === 2;
+    }, "restored entries");
+    expect((await store.pending("slack")).map((e) => [e.payload, e.owner ?? null])).toEqual([
+      [{ n: 1 }, "inst-1/slack"],
+      [{ n: 2 }, null],
+    ]);
+    await store.ack(held);
+    expect((await store.pending("slack")).map((e) => e.payload)).toEqual([{ n: 2 }]);
   });
 });

@@ -1,10 +1,13 @@
 // Keeps alerting when Redis is away: serves from local memory state while degraded (warning once,
 // `degraded: true` in status), journals what happened locally, and pushes it back idempotently when
-// Redis returns. While healthy it mirrors this instance's cooldowns, admissions and KV writes locally,
-// so an outage does not make the instance forget what it already did.
+// Redis returns. While healthy it mirrors this instance's cooldowns, admissions, KV writes and
+// unsettled outbox entries locally, so an outage, or a Redis that returns empty, does not make the
+// instance forget what it already did.
 import type { Logger } from "pino";
+import { FallbackOutbox, LOCAL_ID_PREFIX } from "./fallback-outbox.ts";
 import { MemoryStateStore } from "./memory-store.ts";
-import { applyRemoteOp, OutageJournal, type RemoteOp } from "./outage-journal.ts";
+import { OutageJournal } from "./outage-journal.ts";
+import { isResetError } from "./redis-outbox.ts";
 import type { RedisStateStore } from "./redis-store.ts";
 import type {
   ClaimOptions,
@@ -18,9 +21,15 @@ import type {
   StateStoreStatus,
 } from "./store.ts";
 
-const LOCAL_ID_PREFIX = "local:";
 const CONNECTION_ERROR =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection is closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|connect/i;
+
+export interface FallbackStoreOptions {
+  readonly logger: Logger;
+  readonly instanceId: string;
+  /** Clock of `degraded_since_ms` when no operation has brought the caller's time yet. */
+  readonly now?: () => number;
+}
 
 export class FallbackStore implements StateStore {
   readonly backend = "redis" as const;
@@ -35,17 +44,29 @@ export class FallbackStore implements StateStore {
   #reconciling: Promise<void> | undefined;
   #closed = false;
   #lastNowMs = 0;
+  /** Connected once: a later close may hide a Redis that lost its data. */
+  #connected = false;
+  readonly #now: () => number;
   /** What was done locally while degraded, pushed back on reconnect. */
   readonly #journal: OutageJournal;
+  readonly #outbox: FallbackOutbox;
 
-  constructor(remote: RedisStateStore, options: { logger: Logger; instanceId: string }) {
+  constructor(remote: RedisStateStore, options: FallbackStoreOptions) {
     this.remote = remote;
     this.#logger = options.logger;
     this.#instanceId = options.instanceId;
+    this.#now = options.now ?? Date.now;
     this.#local = new MemoryStateStore({ instanceId: options.instanceId, idPrefix: LOCAL_ID_PREFIX });
     this.#journal = new OutageJournal(this.#local, options.instanceId);
+    this.#outbox = new FallbackOutbox(remote.outbox, this.#local, this.#journal, (nowMs, onRemote, onLocal) =>
+      this.#route(nowMs, onRemote, onLocal),
+    );
     remote.redis.on("error", (error: Error) => {
       this.#lastError = errorText(error);
+    });
+    // A dropped connection may come back to a Redis that lost its data: check before trusting it.
+    remote.redis.on("close", () => {
+      if (!this.#closed && this.#connected) this.#degrade(new Error("redis connection closed"));
     });
     remote.redis.on("ready", () => {
       if (this.#degraded) void this.reconcile();
@@ -56,6 +77,7 @@ export class FallbackStore implements StateStore {
   async start(): Promise<void> {
     try {
       await this.remote.connect();
+      this.#connected = true;
     } catch (error) {
       if (!isConnectionError(error, this.remote)) throw error;
       this.#degrade(error);
@@ -84,10 +106,12 @@ export class FallbackStore implements StateStore {
     this.#lastError = errorText(error);
     if (this.#degraded) return;
     this.#degraded = true;
-    this.#degradedSinceMs = this.#lastNowMs;
+    this.#degradedSinceMs = this.#lastNowMs > 0 ? this.#lastNowMs : this.#now();
     this.#logger.warn(
       { state: this.remote.location, err: this.#lastError },
-      "redis state store unreachable: serving local state until it returns",
+      isResetError(error)
+        ? "redis lost the state this instance knew: serving local state until it is restored"
+        : "redis state store unreachable: serving local state until it returns",
     );
     // The error may have been transient and the client already ready again: no 'ready' will follow.
     if (this.remote.redis.status === "ready") void this.reconcile();
@@ -190,16 +214,12 @@ export class FallbackStore implements StateStore {
     );
   }
 
+  // --- Outbox: see FallbackOutbox.
   enqueue(destination: string, payload: JsonValue, nowMs: number, dedupe?: EnqueueDedupe): Promise<string> {
-    // While degraded, keys dedupe only this instance's enqueues (the shared key space is away).
-    return this.#route(
-      nowMs,
-      () => this.remote.enqueue(destination, payload, nowMs, dedupe),
-      () => this.#local.enqueue(destination, payload, nowMs, dedupe),
-    );
+    return this.#outbox.enqueue(destination, payload, nowMs, dedupe);
   }
 
-  async claim(
+  claim(
     destination: string,
     owner: string,
     leaseMs: number,
@@ -207,83 +227,39 @@ export class FallbackStore implements StateStore {
     nowMs: number,
     options?: ClaimOptions,
   ): Promise<OutboxEntry[]> {
-    // Local entries (left from an outage) go first: they are the oldest this instance knows of.
-    const local = this.#local.claim(destination, owner, leaseMs, limit, nowMs, options);
-    const rest = limit - local.length;
-    if (rest <= 0) return local;
-    // In order, a local entry still held blocks the shared ones behind it.
-    if (options?.inOrder && this.#local.pending(destination).some((e) => (e.leaseUntilMs ?? 0) > nowMs))
-      return local;
-    const remote = await this.#route(
-      nowMs,
-      () => this.remote.claim(destination, owner, leaseMs, rest, nowMs, options),
-      () => [],
-    );
-    return [...local, ...remote];
+    return this.#outbox.claim(destination, owner, leaseMs, limit, nowMs, options);
   }
 
   renew(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
-    if (isLocal(id)) return Promise.resolve(this.#local.renew(id, owner, leaseMs, nowMs));
-    // While degraded the shared lease cannot be extended; delivery goes on (at-least-once).
-    return this.#route(
-      nowMs,
-      () => this.remote.renew(id, owner, leaseMs, nowMs),
-      () => true,
-    );
+    return this.#outbox.renew(id, owner, leaseMs, nowMs);
   }
 
   ack(id: string): Promise<void> {
-    return this.#outboxOp(id, { kind: "ack" });
+    return this.#outbox.settle(id, { kind: "ack" });
   }
 
   fail(id: string, reason: string, nowMs: number): Promise<void> {
-    return this.#outboxOp(id, { kind: "fail", reason, nowMs });
+    return this.#outbox.settle(id, { kind: "fail", reason, nowMs });
   }
 
   release(id: string, owner: string): Promise<void> {
-    return this.#outboxOp(id, { kind: "release", owner });
+    return this.#outbox.settle(id, { kind: "release", owner });
   }
 
-  /** Local ids are settled locally; shared ids on Redis, or journaled until it returns. */
-  #outboxOp(id: string, op: RemoteOp): Promise<void> {
-    if (isLocal(id)) {
-      applyOp(this.#local, id, op);
-      return Promise.resolve();
-    }
-    return this.#route(
-      op.kind === "fail" ? op.nowMs : undefined,
-      () => applyRemoteOp(this.remote, id, op),
-      () => {
-        this.#journal.remoteOp(id, op);
-      },
-    );
+  pending(destination: string): Promise<OutboxEntry[]> {
+    return this.#outbox.pending(destination);
   }
 
-  async pending(destination: string): Promise<OutboxEntry[]> {
-    const remote = await this.#route(
-      undefined,
-      () => this.remote.pending(destination),
-      () => [],
-    );
-    return [...this.#local.pending(destination), ...remote];
+  pendingCount(destination: string): Promise<number> {
+    return this.#outbox.pendingCount(destination);
   }
 
-  async listDestinations(): Promise<string[]> {
-    const remote = await this.#route(
-      undefined,
-      () => this.remote.listDestinations(),
-      () => [],
-    );
-    return [...new Set([...this.#local.listDestinations(), ...remote])].sort();
+  listDestinations(): Promise<string[]> {
+    return this.#outbox.listDestinations(this.#lastNowMs);
   }
 
-  async deadLetters(destination?: string): Promise<DeadLetter[]> {
-    const remote = await this.#route(
-      undefined,
-      () => this.remote.deadLetters(destination),
-      () => [],
-    );
-    return [...remote, ...this.#local.deadLetters(destination)];
+  deadLetters(destination?: string): Promise<DeadLetter[]> {
+    return this.#outbox.deadLetters(destination);
   }
 
   /** Push everything done locally to Redis, then leave degraded mode. Safe to call repeatedly. */
@@ -297,8 +273,17 @@ export class FallbackStore implements StateStore {
   async #runReconcile(): Promise<void> {
     try {
       await this.remote.init();
+      this.#connected = true;
+      // Outbox first: entries of an earlier epoch were lost with Redis' data (a no-op otherwise).
+      const reenqueued = await this.#outbox.mirror.reenqueue(this.remote.outbox, this.#lastNowMs);
+      if (reenqueued > 0) {
+        this.#logger.warn(
+          { state: this.remote.location, reenqueued },
+          "redis came back without its data: outbox entries this instance knew were enqueued again",
+        );
+      }
       // Repeat until a pass ends with nothing new journaled; the flip below is synchronous after it.
-      do await this.#journal.push(this.remote, this.#lastNowMs);
+      do await this.#journal.push(this.remote, this.#outbox.mirror, this.#lastNowMs);
       while (this.#journal.hasWork());
       this.#degraded = false;
       this.#degradedSinceMs = undefined;
@@ -346,17 +331,7 @@ function errorText(error: unknown): string {
   return message.replace(/\/\/[^/@\s]*@/g, "//");
 }
 
-function isLocal(id: string): boolean {
-  return id.startsWith(LOCAL_ID_PREFIX);
-}
-
 function isConnectionError(error: unknown, remote: RedisStateStore): boolean {
-  if (remote.redis.status !== "ready") return true;
+  if (remote.redis.status !== "ready" || isResetError(error)) return true;
   return error instanceof Error && CONNECTION_ERROR.test(error.message);
-}
-
-function applyOp(store: MemoryStateStore, id: string, op: RemoteOp): void {
-  if (op.kind === "ack") store.ack(id);
-  else if (op.kind === "fail") store.fail(id, op.reason, op.nowMs);
-  else store.release(id, op.owner);
 }

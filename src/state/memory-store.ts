@@ -270,6 +270,10 @@ export class MemoryStateStore implements StateStore {
     return [...(this.#outbox.get(destination)?.values() ?? [])].map(snapshot);
   }
 
+  pendingCount(destination: string): number {
+    return this.#outbox.get(destination)?.size ?? 0;
+  }
+
   listDestinations(): string[] {
     return [...this.#outbox.entries()]
       .filter(([, queue]) => queue.size > 0)

@@ -67,6 +67,8 @@ export interface OpenStateStoreOptions {
   readonly baseDir?: string;
   /** Redis key prefix (default "alertpipe:", or `?prefix=` in the URL). */
   readonly keyPrefix?: string;
+  /** The pipeline's clock (scheduler.now), for times the store reports on its own (degraded since). */
+  readonly now?: () => number;
 }
 
 export async function openStateStore(spec: string, options: OpenStateStoreOptions): Promise<StateStore> {
@@ -100,7 +102,11 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
         instanceId,
         ...(options.keyPrefix !== undefined ? { keyPrefix: options.keyPrefix } : {}),
       });
-      const store = new FallbackStore(remote, { logger: options.logger, instanceId });
+      const store = new FallbackStore(remote, {
+        logger: options.logger,
+        instanceId,
+        ...(options.now ? { now: options.now } : {}),
+      });
       await store.start();
       return store;
     }

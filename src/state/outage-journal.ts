@@ -2,6 +2,8 @@
 // cooldown and admission this instance knows) when Redis returns. Every step is idempotent, so a
 // push interrupted by another outage is simply repeated.
 import type { MemoryStateStore } from "./memory-store.ts";
+import type { OutboxMirror } from "./outbox-mirror.ts";
+import type { RedisOutbox } from "./redis-outbox.ts";
 import type { RedisStateStore } from "./redis-store.ts";
 import type { DeadLetter } from "./store.ts";
 
@@ -11,7 +13,8 @@ const RECONCILE_LEASE_MS = 60_000;
 /** An outbox operation on a shared (Redis) entry, made while Redis was away. */
 export type RemoteOp =
   | { kind: "ack" }
-  | { kind: "fail"; reason: string; nowMs: number }
+  // `dead`: the dead letter to record should Redis have lost the entry meanwhile.
+  | { kind: "fail"; reason: string; nowMs: number; dead?: DeadLetter }
   | { kind: "release"; owner: string };
 
 export class OutageJournal {
@@ -62,17 +65,24 @@ export class OutageJournal {
     );
   }
 
-  /** Push the journal and everything this instance knows to Redis; idempotent, safe to repeat. */
-  async push(remote: RedisStateStore, nowMs: number): Promise<void> {
+  /**
+   * Push the journal and everything this instance knows to Redis, outbox first; idempotent, safe
+   * to repeat. Operations on entries Redis lost apply to their re-enqueued copies (`mirror`).
+   */
+  async push(remote: RedisStateStore, mirror: OutboxMirror, nowMs: number): Promise<void> {
+    const { outbox } = remote;
     for (const [id, op] of [...this.#remoteOps]) {
-      await applyRemoteOp(remote, id, op);
+      const current = mirror.resolve(id);
+      if (!outbox.isStale(current)) await applyRemoteOp(outbox, current, op);
+      // Settled while Redis was losing it: only a failure leaves a trace, its dead letter.
+      else if (op.kind === "fail" && op.dead) await outbox.importDeadLetter(`reset:dead:${id}`, op.dead);
       if (this.#remoteOps.get(id) === op) this.#remoteOps.delete(id);
     }
     const dead = this.#local.takeDeadLetters();
     try {
       for (let i = 0; i < dead.length; i++) {
         const letter = dead[i] as DeadLetter;
-        await remote.importDeadLetter(`${this.#instanceId}:dead:${letter.id}`, letter);
+        await outbox.importDeadLetter(`${this.#instanceId}:dead:${letter.id}`, letter);
       }
     } catch (error) {
       this.#local.restoreDeadLetters(dead);
@@ -85,7 +95,7 @@ export class OutageJournal {
         const entry = this.#local.reserve(pending.id, owner, RECONCILE_LEASE_MS, nowMs);
         if (!entry) continue;
         try {
-          await remote.importEntry(
+          await outbox.importEntry(
             `${this.#instanceId}:${entry.id}`,
             destination,
             entry.payload,
@@ -127,8 +137,8 @@ export class OutageJournal {
   }
 }
 
-export function applyRemoteOp(store: RedisStateStore, id: string, op: RemoteOp): Promise<void> {
-  if (op.kind === "ack") return store.ack(id);
-  if (op.kind === "fail") return store.fail(id, op.reason, op.nowMs);
-  return store.release(id, op.owner);
+export async function applyRemoteOp(outbox: RedisOutbox, id: string, op: RemoteOp): Promise<void> {
+  if (op.kind === "ack") await outbox.ack(id);
+  else if (op.kind === "fail") await outbox.failEntry(id, op.reason, op.nowMs);
+  else await outbox.release(id, op.owner);
 }

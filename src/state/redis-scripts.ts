@@ -2,6 +2,23 @@
 // Redis never exceed a throttle window, never double-acquire a cooldown and never share a claim.
 // Key names are built from the prefix inside the scripts (standalone Redis; not for Redis Cluster).
 // Numbers that may exceed Lua's exact formatting (epoch ms) come in as strings computed in JS.
+// Outbox ids are `<epoch>-<seq>`: the epoch (in the meta hash) is drawn again when Redis loses its
+// data, so an id from before the loss never names a newer entry, and using one reports the reset.
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/** The error a script answers when Redis no longer holds the state the caller knew (data lost). */
+export const RESET_ERROR = "ALERTPIPE_RESET";
+
+// Lua prelude: is `id` from an earlier epoch (or is the state gone)? Numeric ids predate epochs.
+const STALE = `
+local function stale(p, id)
+  local epoch = redis.call('HGET', p .. 'meta', 'epoch')
+  if not epoch then return true end
+  local dash = string.find(id, '-', 1, true)
+  return dash ~= nil and string.sub(id, 1, dash - 1) ~= epoch
+end`;
+const RESET_REPLY = `redis.error_reply('${RESET_ERROR} redis lost the outbox state (restarted empty or flushed)')`;
 
 /** KEYS[1] cooldown key · ARGV until, now, ttlMs → 1 acquired / 0 running. */
 export const COOLDOWN_ACQUIRE = `
@@ -33,23 +50,32 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KE
 return 1`;
 
 /**
- * ARGV prefix, destination, payload, now, key ('' = none), keyGcMs, keyUntil → id, or '' when the key
- * was seen. An import key (keyUntil '') is seen while it exists; a dedupe key until keyUntil (caller's
- * clock), the server-side expiry keyGcMs only collects it.
+ * ARGV prefix, destination, payload, now, key ('' = none), keyGcMs, keyUntil, owner, leaseUntil,
+ * attempts → id, or '' when a dedupe key was seen. An import key (keyUntil '') remembers the id it
+ * created and answers it again; a dedupe key is seen until keyUntil (caller's clock), the server-side
+ * expiry keyGcMs only collects it. An owner ('' = none) enqueues the entry already claimed.
  */
 export const OUTBOX_ENQUEUE = `
 local p = ARGV[1]
+local epoch = redis.call('HGET', p .. 'meta', 'epoch')
+if not epoch then return ${RESET_REPLY} end
+local k = nil
 if ARGV[5] ~= '' then
-  local k = p .. 'ob:imp:' .. ARGV[5]
+  k = p .. 'ob:imp:' .. ARGV[5]
   local seen = redis.call('GET', k)
-  if seen and (ARGV[7] == '' or seen == '1' or tonumber(seen) > tonumber(ARGV[4])) then return '' end
-  local mark = '1'
+  if seen and ARGV[7] == '' then return seen end
+  if seen and (seen == '1' or tonumber(seen) > tonumber(ARGV[4])) then return '' end
+end
+local seq = redis.call('INCR', p .. 'ob:seq')
+local id = epoch .. '-' .. seq
+if k then
+  local mark = id
   if ARGV[7] ~= '' then mark = ARGV[7] end
   redis.call('SET', k, mark, 'PX', ARGV[6])
 end
-local seq = redis.call('INCR', p .. 'ob:seq')
-local id = tostring(seq)
-redis.call('HSET', p .. 'ob:e:' .. id, 'destination', ARGV[2], 'payload', ARGV[3], 'enqueued', ARGV[4], 'attempts', 0)
+local key = p .. 'ob:e:' .. id
+redis.call('HSET', key, 'destination', ARGV[2], 'payload', ARGV[3], 'enqueued', ARGV[4], 'attempts', ARGV[10])
+if ARGV[8] ~= '' then redis.call('HSET', key, 'owner', ARGV[8], 'lease', ARGV[9]) end
 redis.call('ZADD', p .. 'ob:q:' .. ARGV[2], seq, id)
 redis.call('SADD', p .. 'ob:dests', ARGV[2])
 return id`;
@@ -87,16 +113,20 @@ while #out < limit and not stop do
 end
 return out`;
 
-/** KEYS[1] entry hash · ARGV owner, leaseUntil → 1 renewed / 0 lost. */
-export const OUTBOX_RENEW = `
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'lease', ARGV[2])
+/** ARGV prefix, id, owner, leaseUntil → 1 renewed / 0 lost. */
+export const OUTBOX_RENEW = `${STALE}
+if stale(ARGV[1], ARGV[2]) then return ${RESET_REPLY} end
+local key = ARGV[1] .. 'ob:e:' .. ARGV[2]
+if redis.call('HGET', key, 'owner') ~= ARGV[3] then return 0 end
+redis.call('HSET', key, 'lease', ARGV[4])
 return 1`;
 
-/** KEYS[1] entry hash · ARGV owner → give the claim back if still held by owner. */
-export const OUTBOX_RELEASE = `
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'owner', 'lease')
+/** ARGV prefix, id, owner → give the claim back if still held by owner. */
+export const OUTBOX_RELEASE = `${STALE}
+if stale(ARGV[1], ARGV[2]) then return ${RESET_REPLY} end
+local key = ARGV[1] .. 'ob:e:' .. ARGV[2]
+if redis.call('HGET', key, 'owner') ~= ARGV[3] then return 0 end
+redis.call('HDEL', key, 'owner', 'lease')
 return 1`;
 
 // Shared tail of ack and fail: remove the entry from its queue and the destination set when empty.
@@ -107,9 +137,10 @@ redis.call('ZREM', q, id)
 if redis.call('ZCARD', q) == 0 then redis.call('SREM', p .. 'ob:dests', dest) end`;
 
 /** ARGV prefix, id → 1 removed / 0 unknown. */
-export const OUTBOX_ACK = `
+export const OUTBOX_ACK = `${STALE}
 local p = ARGV[1]
 local id = ARGV[2]
+if stale(p, id) then return ${RESET_REPLY} end
 local key = p .. 'ob:e:' .. id
 local dest = redis.call('HGET', key, 'destination')
 if not dest then return 0 end
@@ -117,9 +148,10 @@ ${REMOVE_ENTRY}
 return 1`;
 
 /** ARGV prefix, id, reason, failedAt → dead-letter count, or -1 for an unknown id. */
-export const OUTBOX_FAIL = `
+export const OUTBOX_FAIL = `${STALE}
 local p = ARGV[1]
 local id = ARGV[2]
+if stale(p, id) then return ${RESET_REPLY} end
 local key = p .. 'ob:e:' .. id
 local f = redis.call('HMGET', key, 'destination', 'payload', 'enqueued', 'attempts')
 local dest = f[1]
@@ -128,6 +160,14 @@ local dead = cjson.encode({id = id, destination = dest, payload = f[2], reason =
   enqueued = f[3], failed = ARGV[4], attempts = f[4]})
 ${REMOVE_ENTRY}
 return redis.call('RPUSH', p .. 'ob:dead', dead)`;
+
+/** ARGV prefix, epoch, ids... → 1/0 per id: the entry still exists (error when the epoch changed). */
+export const OUTBOX_EXISTING = `
+local p = ARGV[1]
+if redis.call('HGET', p .. 'meta', 'epoch') ~= ARGV[2] then return ${RESET_REPLY} end
+local out = {}
+for i = 3, #ARGV do out[#out + 1] = redis.call('EXISTS', p .. 'ob:e:' .. ARGV[i]) end
+return out`;
 
 /** ARGV prefix, importKey, dead-letter JSON → push a dead letter once. */
 export const DEAD_IMPORT = `
@@ -161,3 +201,27 @@ for i = 1, #all, 2 do
   end
 end
 return out`;
+
+/** Runs the scripts by SHA, loading one the server does not know yet (after a restart, say). */
+export class ScriptRunner {
+  readonly #redis: Redis;
+  readonly #sha = new Map<string, string>();
+
+  constructor(redis: Redis) {
+    this.#redis = redis;
+  }
+
+  async run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    let sha = this.#sha.get(script);
+    if (!sha) {
+      sha = createHash("sha1").update(script).digest("hex");
+      this.#sha.set(script, sha);
+    }
+    try {
+      return await this.#redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
+      return await this.#redis.eval(script, keys.length, ...keys, ...args);
+    }
+  }
+}

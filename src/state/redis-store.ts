@@ -1,8 +1,10 @@
 // The `redis://` backend for many instances: cooldowns, the throttle window and outbox claims are
 // Lua scripts (atomic on the server). Errors propagate; FallbackStore turns outages into local state.
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { RedisOutbox } from "./redis-outbox.ts";
 import * as lua from "./redis-scripts.ts";
+import { ScriptRunner } from "./redis-scripts.ts";
 import {
   type ClaimOptions,
   type DeadLetter,
@@ -24,9 +26,6 @@ export interface RedisStateStoreOptions {
   readonly keyPrefix?: string;
   readonly connectTimeoutMs?: number;
 }
-
-/** How long an imported entry's key is remembered, so a repeated reconciliation adds it once. */
-const IMPORT_KEY_TTL_MS = 86_400_000;
 
 interface KvEnvelope {
   v: JsonValue;
@@ -55,8 +54,8 @@ export class RedisStateStore implements StateStore {
   readonly prefix: string;
   readonly location: string;
   readonly #instanceId: string;
-  readonly #sha = new Map<string, string>();
-  #deadLetters = 0;
+  readonly outbox: RedisOutbox;
+  readonly #scripts: ScriptRunner;
 
   constructor(options: RedisStateStoreOptions) {
     const url = new URL(options.url);
@@ -72,6 +71,8 @@ export class RedisStateStore implements StateStore {
       maxRetriesPerRequest: 1,
       retryStrategy: (times) => Math.min(100 * times, 2000),
     });
+    this.#scripts = new ScriptRunner(this.redis);
+    this.outbox = new RedisOutbox(this.#scripts, this.redis, this.prefix);
   }
 
   /** Connect (once) and check or record the schema version. */
@@ -80,36 +81,23 @@ export class RedisStateStore implements StateStore {
     await this.init();
   }
 
-  /** Schema check: refuses data written by a newer alertpipe; migrations go here when v2 exists. */
+  /**
+   * Schema check: refuses data written by a newer alertpipe; migrations go here when v2 exists.
+   * Reads the epoch, which is new when Redis lost its data (ids of earlier ones are then stale).
+   */
   async init(): Promise<void> {
     const meta = `${this.prefix}meta`;
     await this.redis.hsetnx(meta, "schema_version", String(STATE_SCHEMA_VERSION));
-    const stored = Number(await this.redis.hget(meta, "schema_version"));
-    if (stored > STATE_SCHEMA_VERSION) {
+    await this.redis.hsetnx(meta, "epoch", randomBytes(4).toString("hex"));
+    const [stored, epoch] = await this.redis.hmget(meta, "schema_version", "epoch");
+    if (Number(stored) > STATE_SCHEMA_VERSION) {
       throw new Error(
         `redis state at ${this.location} has schema_version ${stored}, newer than this alertpipe ` +
           `supports (${STATE_SCHEMA_VERSION})`,
       );
     }
-    this.#deadLetters = await this.redis.llen(`${this.prefix}ob:dead`);
-  }
-
-  async #eval(
-    script: string,
-    keys: readonly string[],
-    args: ReadonlyArray<string | number>,
-  ): Promise<unknown> {
-    let sha = this.#sha.get(script);
-    if (!sha) {
-      sha = createHash("sha1").update(script).digest("hex");
-      this.#sha.set(script, sha);
-    }
-    try {
-      return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
-      return await this.redis.eval(script, keys.length, ...keys, ...args);
-    }
+    this.outbox.epoch = epoch ?? undefined;
+    this.outbox.deadLetterCount = await this.redis.llen(`${this.prefix}ob:dead`);
   }
 
   #kvKey(namespace: string): string {
@@ -142,7 +130,11 @@ export class RedisStateStore implements StateStore {
   }
 
   async list(namespace: string, nowMs: number): Promise<KeyValueEntry[]> {
-    const flat = (await this.#eval(lua.KV_LIST, [this.#kvKey(namespace)], [String(nowMs)])) as string[];
+    const flat = (await this.#scripts.run(
+      lua.KV_LIST,
+      [this.#kvKey(namespace)],
+      [String(nowMs)],
+    )) as string[];
     const out: KeyValueEntry[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const envelope = JSON.parse(flat[i + 1] as string) as KvEnvelope;
@@ -162,7 +154,7 @@ export class RedisStateStore implements StateStore {
 
   async tryAcquireCooldown(fingerprint: string, untilMs: number, nowMs: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(untilMs - nowMs));
-    const acquired = await this.#eval(
+    const acquired = await this.#scripts.run(
       lua.COOLDOWN_ACQUIRE,
       [this.#cooldownKey(fingerprint)],
       [String(untilMs), String(nowMs), String(ttl)],
@@ -174,7 +166,11 @@ export class RedisStateStore implements StateStore {
   async raiseCooldown(fingerprint: string, untilMs: number, nowMs: number): Promise<void> {
     if (untilMs <= nowMs) return;
     const ttl = Math.max(1, Math.ceil(untilMs - nowMs));
-    await this.#eval(lua.COOLDOWN_RAISE, [this.#cooldownKey(fingerprint)], [String(untilMs), String(ttl)]);
+    await this.#scripts.run(
+      lua.COOLDOWN_RAISE,
+      [this.#cooldownKey(fingerprint)],
+      [String(untilMs), String(ttl)],
+    );
   }
 
   async getCooldown(fingerprint: string, nowMs: number): Promise<number | undefined> {
@@ -198,7 +194,7 @@ export class RedisStateStore implements StateStore {
     max: number,
     id: string,
   ): Promise<boolean> {
-    const admitted = await this.#eval(
+    const admitted = await this.#scripts.run(
       lua.THROTTLE_ADMIT,
       [this.#throttleKey(route)],
       [String(nowMs - windowMs), String(nowMs), String(max), id, String(Math.max(1, Math.ceil(windowMs)))],
@@ -208,7 +204,7 @@ export class RedisStateStore implements StateStore {
 
   /** Record an admission made while Redis was away (idempotent on id). */
   async importAdmission(route: string, id: string, atMs: number, windowMs: number): Promise<void> {
-    await this.#eval(
+    await this.#scripts.run(
       lua.THROTTLE_IMPORT,
       [this.#throttleKey(route)],
       [String(atMs), id, String(Math.max(1, Math.ceil(windowMs)))],
@@ -225,56 +221,12 @@ export class RedisStateStore implements StateStore {
     return scores.filter((_, index) => index % 2 === 1).map(Number);
   }
 
-  async enqueue(
-    destination: string,
-    payload: JsonValue,
-    nowMs: number,
-    dedupe?: EnqueueDedupe,
-  ): Promise<string> {
-    return String(
-      await this.#eval(
-        lua.OUTBOX_ENQUEUE,
-        [],
-        [
-          this.prefix,
-          destination,
-          JSON.stringify(payload),
-          String(nowMs),
-          dedupe ? `key:${dedupe.key}` : "",
-          // Collected by the server well after the caller's deadline (clocks may differ).
-          String(Math.ceil(2 * (dedupe?.ttlMs ?? 0) + 60_000)),
-          dedupe ? String(nowMs + dedupe.ttlMs) : "",
-        ],
-      ),
-    );
+  // --- Outbox: see RedisOutbox.
+  enqueue(destination: string, payload: JsonValue, nowMs: number, dedupe?: EnqueueDedupe): Promise<string> {
+    return this.outbox.enqueue(destination, payload, nowMs, dedupe);
   }
 
-  /** Enqueue an entry from local state once per `importKey`; undefined if it was imported before. */
-  async importEntry(
-    importKey: string,
-    destination: string,
-    payload: JsonValue,
-    enqueuedAtMs: number,
-  ): Promise<string | undefined> {
-    const id = String(
-      await this.#eval(
-        lua.OUTBOX_ENQUEUE,
-        [],
-        [
-          this.prefix,
-          destination,
-          JSON.stringify(payload),
-          String(enqueuedAtMs),
-          importKey,
-          String(IMPORT_KEY_TTL_MS),
-          "",
-        ],
-      ),
-    );
-    return id === "" ? undefined : id;
-  }
-
-  async claim(
+  claim(
     destination: string,
     owner: string,
     leaseMs: number,
@@ -282,101 +234,39 @@ export class RedisStateStore implements StateStore {
     nowMs: number,
     options?: ClaimOptions,
   ): Promise<OutboxEntry[]> {
-    if (limit <= 0) return [];
-    const leaseUntilMs = nowMs + leaseMs;
-    const rows = (await this.#eval(
-      lua.OUTBOX_CLAIM,
-      [],
-      [
-        this.prefix,
-        destination,
-        owner,
-        String(leaseUntilMs),
-        String(limit),
-        String(nowMs),
-        options?.inOrder ? "1" : "",
-      ],
-    )) as Array<[string, string, string, number]>;
-    return rows.map(([id, payload, enqueued, attempts]) => ({
-      id,
-      destination,
-      payload: JSON.parse(payload) as JsonValue,
-      seq: Number(id),
-      enqueuedAtMs: Number(enqueued),
-      attempts: Number(attempts),
-      owner,
-      leaseUntilMs,
-    }));
+    return this.outbox.claim(destination, owner, leaseMs, limit, nowMs, options);
   }
 
-  async renew(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
-    return (
-      (await this.#eval(lua.OUTBOX_RENEW, [`${this.prefix}ob:e:${id}`], [owner, String(nowMs + leaseMs)])) ===
-      1
-    );
+  renew(id: string, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
+    return this.outbox.renew(id, owner, leaseMs, nowMs);
   }
 
-  async ack(id: string): Promise<void> {
-    await this.#eval(lua.OUTBOX_ACK, [], [this.prefix, id]);
+  ack(id: string): Promise<void> {
+    return this.outbox.ack(id);
   }
 
   async fail(id: string, reason: string, nowMs: number): Promise<void> {
-    const count = Number(await this.#eval(lua.OUTBOX_FAIL, [], [this.prefix, id, reason, String(nowMs)]));
-    if (count >= 0) this.#deadLetters = count;
+    await this.outbox.failEntry(id, reason, nowMs);
   }
 
-  /** Push a dead letter recorded while Redis was away, once per `importKey`. */
-  async importDeadLetter(importKey: string, dead: DeadLetter): Promise<void> {
-    const encoded = JSON.stringify({
-      id: dead.id,
-      destination: dead.destination,
-      payload: JSON.stringify(dead.payload),
-      reason: dead.reason,
-      enqueued: String(dead.enqueuedAtMs),
-      failed: String(dead.failedAtMs),
-      attempts: String(dead.attempts),
-    });
-    this.#deadLetters = Number(await this.#eval(lua.DEAD_IMPORT, [], [this.prefix, importKey, encoded]));
+  release(id: string, owner: string): Promise<void> {
+    return this.outbox.release(id, owner);
   }
 
-  async release(id: string, owner: string): Promise<void> {
-    await this.#eval(lua.OUTBOX_RELEASE, [`${this.prefix}ob:e:${id}`], [owner]);
+  pending(destination: string): Promise<OutboxEntry[]> {
+    return this.outbox.pending(destination);
   }
 
-  async pending(destination: string): Promise<OutboxEntry[]> {
-    const rows = (await this.#eval(lua.OUTBOX_PENDING, [], [this.prefix, destination])) as string[][];
-    return rows.map(([id = "", payload = "null", enqueued, attempts, owner = "", lease = ""]) => {
-      const entry: OutboxEntry = {
-        id,
-        destination,
-        payload: JSON.parse(payload) as JsonValue,
-        seq: Number(id),
-        enqueuedAtMs: Number(enqueued),
-        attempts: Number(attempts),
-      };
-      return owner === "" ? entry : { ...entry, owner, leaseUntilMs: Number(lease) };
-    });
+  pendingCount(destination: string): Promise<number> {
+    return this.outbox.pendingCount(destination);
   }
 
-  async listDestinations(): Promise<string[]> {
-    return (await this.redis.smembers(`${this.prefix}ob:dests`)).sort();
+  listDestinations(): Promise<string[]> {
+    return this.outbox.listDestinations();
   }
 
-  async deadLetters(destination?: string): Promise<DeadLetter[]> {
-    const raw = await this.redis.lrange(`${this.prefix}ob:dead`, 0, -1);
-    this.#deadLetters = raw.length;
-    return raw
-      .map((line) => JSON.parse(line) as Record<string, string>)
-      .filter((dead) => destination === undefined || dead.destination === destination)
-      .map((dead) => ({
-        id: String(dead.id),
-        destination: String(dead.destination),
-        payload: JSON.parse(dead.payload ?? "null") as JsonValue,
-        reason: String(dead.reason),
-        enqueuedAtMs: Number(dead.enqueued),
-        failedAtMs: Number(dead.failed),
-        attempts: Number(dead.attempts),
-      }));
+  deadLetters(destination?: string): Promise<DeadLetter[]> {
+    return this.outbox.deadLetters(destination);
   }
 
   status(): StateStoreStatus {
@@ -386,7 +276,7 @@ export class RedisStateStore implements StateStore {
       schema_version: STATE_SCHEMA_VERSION,
       location: this.location,
       instance_id: this.#instanceId,
-      dead_letters: this.#deadLetters,
+      dead_letters: this.outbox.deadLetterCount,
     };
   }
 

@@ -255,6 +255,10 @@ export class SqliteStateStore implements StateStore {
       .map(toOutboxEntry);
   }
 
+  pendingCount(destination: string): number {
+    return Number(this.#q("SELECT count(*) AS n FROM outbox WHERE destination = ?").get(destination)?.n ?? 0);
+  }
+
   listDestinations(): string[] {
     return this.#q("SELECT DISTINCT destination FROM outbox ORDER BY destination")
       .all()

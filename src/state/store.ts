@@ -159,6 +159,8 @@ export interface StateStore {
   release(id: string, owner: string): MaybePromise<void>;
   /** Entries of the destination not yet acked or failed (claimed or not), in order. */
   pending(destination: string): MaybePromise<OutboxEntry[]>;
+  /** How many entries `pending` would list (for status: no payloads read). */
+  pendingCount(destination: string): MaybePromise<number>;
   /** Destinations that have pending entries. */
   listDestinations(): MaybePromise<string[]>;
   /** Dead letters, oldest first; all destinations when none is given. */
