@@ -89,11 +89,15 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
           : resolve(options.baseDir ?? process.cwd(), parsed.path);
       // Loaded on demand: node:sqlite prints an ExperimentalWarning on import in Node 22.
       const { SqliteStateStore } = await import("./sqlite-store.ts");
-      const store = new SqliteStateStore({ path, instanceId });
-      if (store.migratedFrom >= 0 && store.migratedFrom < store.status().schema_version) {
-        options.logger.info({ path, from: store.migratedFrom }, "state file migrated to the current schema");
+      const file = new SqliteStateStore({ path, instanceId });
+      if (file.migratedFrom >= 0 && file.migratedFrom < file.status().schema_version) {
+        options.logger.info({ path, from: file.migratedFrom }, "state file migrated to the current schema");
       }
-      return store;
+      const { GuardedSqliteStore } = await import("./sqlite-guard.ts");
+      return new GuardedSqliteStore(file, {
+        logger: options.logger,
+        ...(options.now ? { now: options.now } : {}),
+      });
     }
     case "redis": {
       registerRedisSecrets(parsed.url);

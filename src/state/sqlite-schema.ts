@@ -1,6 +1,7 @@
 // Versioned schema of the SQLite state file: a `meta` table holds schema_version and each migration
 // moves a file one version up inside a transaction, so an upgrade opens older files without loss.
 import type { DatabaseSync } from "node:sqlite";
+import { StateFileError } from "./sqlite-file.ts";
 import { STATE_SCHEMA_VERSION } from "./store.ts";
 
 interface Migration {
@@ -61,8 +62,9 @@ export function migrate(db: DatabaseSync, location: string): { from: number; to:
   try {
     const from = readSchemaVersion(db);
     if (from > STATE_SCHEMA_VERSION) {
-      throw new Error(
-        `state file ${location} has schema_version ${from}, newer than this alertpipe supports ` +
+      throw new StateFileError(
+        location,
+        `has schema_version ${from}, newer than this alertpipe supports ` +
           `(${STATE_SCHEMA_VERSION}); upgrade alertpipe or point ALERTPIPE_STATE at another file`,
       );
     }
@@ -78,7 +80,7 @@ export function migrate(db: DatabaseSync, location: string): { from: number; to:
     db.exec("COMMIT");
     return { from, to: STATE_SCHEMA_VERSION };
   } catch (error) {
-    db.exec("ROLLBACK");
+    if (db.isTransaction) db.exec("ROLLBACK");
     throw error;
   }
 }

@@ -1,8 +1,9 @@
 // The `sqlite:PATH` backend: one WAL-mode file via Node 22's synchronous DatabaseSync, so every
 // operation answers synchronously and survives a process crash (each call commits before returning).
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+// Storage failures (disk full, I/O errors) are thrown as SQLite reports them; GuardedSqliteStore
+// turns them into a degraded store that keeps undelivered notices in memory.
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
+import { checkIntegrity, describeSqliteError, prepareStatePath, StateFileError } from "./sqlite-file.ts";
 import { migrate } from "./sqlite-schema.ts";
 import {
   type ClaimOptions,
@@ -18,11 +19,13 @@ import {
 } from "./store.ts";
 
 export interface SqliteStateStoreOptions {
-  /** File path, or ":memory:". Parent directories are created. */
+  /** File path, or ":memory:". Parent directories are created; a corrupt file is refused. */
   readonly path: string;
   readonly instanceId?: string;
   /** How long a write waits for another connection's lock (ms). */
   readonly busyTimeoutMs?: number;
+  /** Largest size the file may grow to; writes past it fail as on a full disk (SQLITE_FULL). */
+  readonly maxSizeBytes?: number;
 }
 
 type Row = Record<string, SQLOutputValue>;
@@ -43,11 +46,26 @@ export class SqliteStateStore implements StateStore {
   constructor(options: SqliteStateStoreOptions) {
     this.path = options.path;
     this.#instanceId = options.instanceId ?? "local";
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-    // WAL: readers never block the writer; NORMAL sync is crash-safe for process crashes in WAL mode.
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-    this.migratedFrom = migrate(this.#db, options.path).from;
+    prepareStatePath(options.path);
+    try {
+      this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (error) {
+      throw new StateFileError(options.path, `cannot be opened: ${describeSqliteError(error)}`);
+    }
+    try {
+      checkIntegrity(this.#db, options.path);
+      // WAL: readers never block the writer; NORMAL sync is crash-safe for process crashes in WAL mode.
+      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+      this.migratedFrom = migrate(this.#db, options.path).from;
+      if (options.maxSizeBytes !== undefined) {
+        const pageSize = Number(this.#db.prepare("PRAGMA page_size").get()?.page_size ?? 4096);
+        this.#db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
+      }
+    } catch (error) {
+      this.#db.close();
+      if (error instanceof StateFileError) throw error;
+      throw new StateFileError(options.path, `cannot be used: ${describeSqliteError(error)}`);
+    }
   }
 
   #q(sql: string): StatementSync {
@@ -67,7 +85,8 @@ export class SqliteStateStore implements StateStore {
       this.#db.exec("COMMIT");
       return result;
     } catch (error) {
-      this.#db.exec("ROLLBACK");
+      // SQLite rolls back by itself on SQLITE_FULL and I/O errors: keep their error, not ROLLBACK's.
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw error;
     }
   }
@@ -94,12 +113,18 @@ export class SqliteStateStore implements StateStore {
   }
 
   list(namespace: string, nowMs: number): KeyValueEntry[] {
-    this.#q("DELETE FROM kv WHERE namespace = ? AND expires_at IS NOT NULL AND expires_at <= ?").run(
-      namespace,
-      nowMs,
-    );
-    return this.#q("SELECT key, value, expires_at FROM kv WHERE namespace = ? ORDER BY key")
-      .all(namespace)
+    try {
+      this.#q("DELETE FROM kv WHERE namespace = ? AND expires_at IS NOT NULL AND expires_at <= ?").run(
+        namespace,
+        nowMs,
+      );
+    } catch {
+      // Housekeeping only (a full disk refuses even deletes in WAL mode): the read below filters.
+    }
+    return this.#q(
+      "SELECT key, value, expires_at FROM kv WHERE namespace = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key",
+    )
+      .all(namespace, nowMs)
       .map((row) => {
         const entry = { key: String(row.key), value: JSON.parse(String(row.value)) as JsonValue };
         return row.expires_at === null ? entry : { ...entry, expiresAtMs: Number(row.expires_at) };
@@ -168,6 +193,23 @@ export class SqliteStateStore implements StateStore {
       }
       return insert();
     });
+  }
+
+  /** Add an entry kept elsewhere meanwhile (a guard's memory), still claimed by its owner if given. */
+  importEntry(entry: OutboxEntry): string {
+    const claimed = entry.owner !== undefined;
+    return String(
+      this.#q(
+        "INSERT INTO outbox (destination, payload, enqueued_at, attempts, owner, lease_until) VALUES (?, ?, ?, ?, ?, ?)",
+      ).run(
+        entry.destination,
+        JSON.stringify(entry.payload),
+        entry.enqueuedAtMs,
+        entry.attempts,
+        claimed ? (entry.owner ?? null) : null,
+        claimed ? (entry.leaseUntilMs ?? null) : null,
+      ).lastInsertRowid,
+    );
   }
 
   claim(
@@ -283,8 +325,25 @@ export class SqliteStateStore implements StateStore {
     }));
   }
 
-  status(): StateStoreStatus {
-    const dead = this.#q("SELECT count(*) AS n FROM dead_letters").get()?.n;
+  /** Record a dead letter kept elsewhere meanwhile (a guard's memory while the file was full). */
+  importDeadLetter(dead: DeadLetter): void {
+    this.#q(
+      `INSERT OR REPLACE INTO dead_letters (id, destination, payload, reason, enqueued_at, failed_at, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      dead.id,
+      dead.destination,
+      JSON.stringify(dead.payload),
+      dead.reason,
+      dead.enqueuedAtMs,
+      dead.failedAtMs,
+      dead.attempts,
+    );
+  }
+
+  /** `countDeadLetters: false` answers without reading the file (it may be unreadable). */
+  status(countDeadLetters = true): StateStoreStatus {
+    const dead = countDeadLetters ? this.#q("SELECT count(*) AS n FROM dead_letters").get()?.n : 0;
     return {
       backend: "sqlite",
       degraded: false,

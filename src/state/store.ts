@@ -91,6 +91,10 @@ export interface StateStoreStatus {
   readonly dead_letters: number;
   /** Since when (caller's clock) the store is degraded; absent when healthy. */
   readonly degraded_since_ms?: number;
+  /** Why the store is degraded (what a readiness probe reports); absent when healthy. */
+  readonly degraded_reason?: string;
+  /** Notices and settlements kept in memory only, because the store cannot write them yet. */
+  readonly unsaved?: number;
   /** Last connection problem, credentials removed. */
   readonly last_error?: string;
   /** How many times local state was pushed back to the shared backend after an outage. */

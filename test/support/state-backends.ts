@@ -1,5 +1,6 @@
-// Every StateStore backend for contract-style suites: memory, SQLite (a real file), Redis (raw) and
-// Redis through openStateStore (the FallbackStore), each opened fresh with its own cleanup.
+// Every StateStore backend for contract-style suites: memory, SQLite (a real file, raw and through
+// openStateStore's write guard), Redis (raw) and Redis through openStateStore (the FallbackStore),
+// each opened fresh with its own cleanup.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,16 @@ export function stateBackends(redisAvailable: boolean): Backend[] {
       open: async () => {
         const dir = mkdtempSync(join(tmpdir(), "alertpipe-state-"));
         const store = new SqliteStateStore({ path: join(dir, "state.db") });
+        return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      },
+    },
+    {
+      name: "sqlite via openStateStore (write guard)",
+      synchronous: true,
+      available: true,
+      open: async () => {
+        const dir = mkdtempSync(join(tmpdir(), "alertpipe-state-"));
+        const store = await openStateStore(`sqlite:${join(dir, "state.db")}`, { logger });
         return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
       },
     },
