@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FallbackStore } from "../src/state/fallback-store.ts";
 import { openStateStore } from "../src/state/open.ts";
+import { storeReadiness } from "../src/state/store.ts";
 import { freePort, requireRedis, startRedis, stopRedis, until } from "./state-redis-support.ts";
 
 await requireRedis();
@@ -115,12 +116,20 @@ describe("FallbackStore across a Redis outage", () => {
     expect(store.status().degraded).toBe(true);
     // Degraded before any operation brought the caller's time: still a real time, not 0.
     expect(store.status().degraded_since_ms).toBeGreaterThanOrEqual(openedAt);
+    expect(storeReadiness(store.status())).toEqual({
+      ready: false,
+      reason: expect.stringMatching(
+        /^redis at redis:\/\/127\.0\.0\.1:\d+\/0 unavailable \(.+\): serving local state$/,
+      ),
+    });
     const id = await store.enqueue("sentry", { event: "boom" }, 5);
     expect(id.startsWith("local:")).toBe(true);
     server = await startRedis(port, dir);
     const active = store;
     await until(() => !active.status().degraded, "reconciliation");
     expect(store.status()).not.toHaveProperty("degraded_since_ms");
+    expect(store.status()).not.toHaveProperty("degraded_reason");
+    expect(storeReadiness(store.status())).toEqual({ ready: true });
     const check = new Redis(`redis://127.0.0.1:${port}/0`);
     try {
       expect(await check.hget("alertpipe:meta", "schema_version")).toBe("1");

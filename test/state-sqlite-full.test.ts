@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStateStore } from "../src/state/open.ts";
 import { GuardedSqliteStore } from "../src/state/sqlite-guard.ts";
 import { SqliteStateStore } from "../src/state/sqlite-store.ts";
+import { storeReadiness } from "../src/state/store.ts";
 import { captureLogger } from "./support/capture-logger.ts";
 
 let dir: string;
@@ -84,6 +85,7 @@ describe("SQLite store on a full disk", () => {
     const status = store.status();
     expect(status).toMatchObject({ backend: "sqlite", degraded: true, unsaved: 30, degraded_since_ms: 10 });
     expect(status.degraded_reason).toBe(`cannot write ${path}: SQLITE_FULL (13): database or disk is full`);
+    expect(storeReadiness(status)).toEqual({ ready: false, reason: status.degraded_reason });
     const errors = records().filter((r) => r.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ path, errno: 13, code: "SQLITE_FULL", op: "enqueue" });

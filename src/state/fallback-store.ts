@@ -311,7 +311,12 @@ export class FallbackStore implements StateStore {
     };
     return {
       ...status,
-      ...(this.#degradedSinceMs !== undefined ? { degraded_since_ms: this.#degradedSinceMs } : {}),
+      ...(this.#degradedSinceMs !== undefined
+        ? {
+            degraded_since_ms: this.#degradedSinceMs,
+            degraded_reason: `redis at ${this.remote.location} unavailable (${this.#lastError ?? "unknown"}): serving local state`,
+          }
+        : {}),
       ...(this.#lastError !== undefined ? { last_error: this.#lastError } : {}),
     };
   }

@@ -174,6 +174,12 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
+/** Ready to accept: the store keeps what it is given (a readiness probe answers 503 otherwise). */
+export function storeReadiness(status: StateStoreStatus): { ready: true } | { ready: false; reason: string } {
+  if (!status.degraded) return { ready: true };
+  return { ready: false, reason: status.degraded_reason ?? `state store ${status.location} degraded` };
+}
+
 export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as Promise<T> | undefined)?.then === "function";
 }
