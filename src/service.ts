@@ -14,6 +14,7 @@ import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
 import { bindSeedServices, type SeedServices } from "./seed-services.ts";
 import type { Item } from "./signal.ts";
+import { instanceNameFromEnv, newInstanceId } from "./state/instance-id.ts";
 import { openStateStore, resolveStateSpec } from "./state/open.ts";
 import type { StateStore } from "./state/store.ts";
 import { statusReport } from "./status.ts";
@@ -99,6 +100,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
     options.state ??
     (await openStateStore(resolveStateSpec(env, config.service.state, options.defaultState ?? "memory"), {
       logger: logger.child({ component: "state" }),
+      instanceId: newInstanceId(instanceNameFromEnv(env)),
       now: () => scheduler.now(),
     }));
   const graph = await PipelineGraph.build(config, { scheduler, logger, env, state });

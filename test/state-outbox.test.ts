@@ -3,7 +3,7 @@
 // per entry across instances, lease renewal while retrying. Virtual time over SQLite files; one
 // real-time run on the local Redis.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
@@ -181,6 +181,67 @@ describe("StoreOutbox + DeliveryQueue", () => {
     ]);
     // The restarted instance took the dead one's entry only once its lease had run out.
     expect(sends[2]?.at).toBeGreaterThanOrEqual(crashedAt + LEASE_MS - LEASE_MS / 3);
+    await b.queue.shutdown(0);
+  });
+
+  it("after a crash, status counts the stored entries waiting for the dead instance's lease", async () => {
+    const clock = new VirtualTimeScheduler();
+    const path = sqlitePath();
+    const sends: Send[] = [];
+    const first = mortal(clock);
+    // Another host's instance: its lease cannot be judged from here, so it is waited out.
+    const a = instance(openSqlite(path), first.scheduler, "otherhost-4242-abcdef/slack");
+    const destA = destination("a", sends, clock, () => new Promise<DeliveryOutcome>(() => {}));
+    const tickets = Array.from({ length: 11 }, (_, i) => a.queue.enqueue(destA, `m${i}`));
+    await Promise.all(tickets.map((t) => t.accepted));
+    await driveVirtualTime(clock, { busy: () => false, done: () => sends.length === 1 });
+    first.kill();
+
+    const b = instance(openSqlite(path), clock, `${hostname()}-${process.pid}-bbbbbb/slack`);
+    const destB = destination("b", sends, clock, () => ok);
+    await b.queue.restore((key) => (key === KEY ? destB : undefined));
+    await Promise.resolve();
+    expect(b.queue.status()).toMatchObject({ pending: 11, delivered: 0 });
+    expect(b.queue.status().destinations[0]).toMatchObject({ pending: 11 });
+    await driveVirtualTime(clock, {
+      busy: () => b.queue.inFlight > 0,
+      done: () => b.queue.status().delivered === 11,
+    });
+    await Promise.resolve();
+    expect(b.queue.status()).toMatchObject({ pending: 0, delivered: 11 });
+    await b.queue.shutdown(0);
+  });
+
+  it("a restarted instance takes back at once the lease its previous run held", async () => {
+    const clock = new VirtualTimeScheduler();
+    const path = sqlitePath();
+    const sends: Send[] = [];
+    const first = mortal(clock);
+    // The same instance name, a pid that is ours now: that run is gone.
+    const a = instance(openSqlite(path), first.scheduler, `${hostname()}-${process.pid}-aaaaaa/slack`);
+    const destA = destination("a", sends, clock, () => new Promise<DeliveryOutcome>(() => {}));
+    const tickets = Array.from({ length: 11 }, (_, i) => a.queue.enqueue(destA, `m${i}`));
+    await Promise.all(tickets.map((t) => t.accepted));
+    await driveVirtualTime(clock, { busy: () => false, done: () => sends.length === 1 });
+    const crashedAt = clock.now();
+    first.kill();
+
+    const store = openSqlite(path);
+    const leaseUntil = store.pending(KEY)[0]?.leaseUntilMs ?? 0;
+    expect(leaseUntil).toBeGreaterThan(crashedAt);
+    const b = instance(store, clock, `${hostname()}-${process.pid}-bbbbbb/slack`);
+    const destB = destination("b", sends, clock, () => ok);
+    await b.queue.restore((key) => (key === KEY ? destB : undefined));
+    await driveVirtualTime(clock, {
+      busy: () => b.queue.inFlight > 0,
+      done: () => b.queue.status().delivered === 11,
+    });
+    expect(sends.map((s) => `${s.by}:${s.payload}`)).toEqual([
+      "a:m0",
+      ...Array.from({ length: 11 }, (_, i) => `b:m${i}`),
+    ]);
+    // All of it went out while the old lease would still have held the lane.
+    expect(sends.at(-1)?.at).toBeLessThan(leaseUntil);
     await b.queue.shutdown(0);
   });
 

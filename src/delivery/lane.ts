@@ -81,10 +81,11 @@ export function finishEntry<P>(lane: Lane<P>, entry: Entry<P>): void {
   entry.renewal?.unsubscribe();
 }
 
-export function laneStatus(lane: Lane<unknown>, shared: boolean): DestinationStatus {
+/** `pending`: what the shared outbox counts for the lane, when it is shared. */
+export function laneStatus(lane: Lane<unknown>, shared: boolean, pending?: number): DestinationStatus {
   return {
     destination: lane.destination.label,
-    pending: lanePending(lane),
+    pending: pending ?? lanePending(lane),
     in_flight: lane.inFlight,
     delivered: lane.delivered,
     retried: lane.retried,

@@ -60,6 +60,10 @@ export interface SharedOutbox<P = unknown> extends Outbox<P> {
   release(id: string): Promise<void>;
   /** Destination keys with stored records (restore starts a lane for each it can resolve). */
   destinations(): Promise<readonly string[]>;
+  /** Release leases this instance's previous (dead) run held, so they are delivered now; how many. */
+  reclaim(): Promise<number>;
+  /** Records stored for the destination by any instance, as last counted (status), if known. */
+  storedCount(destination: string): number | undefined;
   /** How often idle lanes look for claimable records, ms (restored ones, a dead instance's ones). */
   readonly pollMs: number;
   /** How often a held lease is renewed, ms. */

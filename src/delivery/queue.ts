@@ -331,7 +331,9 @@ export class DeliveryQueue<P = unknown> {
 
   status(): DeliveryStatus {
     const shared = this.#shared !== undefined;
-    const destinations = [...this.#lanes.values()].map((lane) => laneStatus(lane, shared));
+    const destinations = [...this.#lanes.values()].map((lane) =>
+      laneStatus(lane, shared, this.#shared?.pending(lane)),
+    );
     const sum = (key: "pending" | "delivered" | "retried" | "failed") =>
       destinations.reduce((n, d) => n + d[key], 0);
     return {

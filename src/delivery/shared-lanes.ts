@@ -4,7 +4,7 @@
 // instance (claimable once its lease runs out).
 import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
-import { deferred, type Entry, finishEntry, type Lane } from "./lane.ts";
+import { deferred, type Entry, finishEntry, type Lane, lanePending } from "./lane.ts";
 import type { OutboxRecord, SharedOutbox } from "./outbox.ts";
 import type { DeliveryDestination, DeliveryResult, DeliveryTicket } from "./queue-types.ts";
 import { schedulerSleep } from "./timing.ts";
@@ -60,6 +60,13 @@ export class SharedLanes<P> {
   /** Open a lane per stored destination we can resolve; they claim in store order. */
   async restore(resolve: (key: string) => DeliveryDestination<P> | undefined): Promise<number> {
     this.#resolveKey = resolve;
+    const reclaimed = await this.#outbox.reclaim();
+    if (reclaimed > 0) {
+      this.#host.logger.info(
+        { reclaimed },
+        "took back deliveries this instance's previous run held: delivering them now, not after their lease",
+      );
+    }
     let restored = 0;
     for (const record of await this.#outbox.pending()) {
       const destination = resolve(record.destination);
@@ -163,6 +170,18 @@ export class SharedLanes<P> {
     lane.tickets.delete(id);
     lane.handedOff++;
     ticket.resolve({ id, destination: lane.destination.label, state: "handed_off", attempts: 0, reason });
+  }
+
+  /**
+   * What status counts as pending for the lane: the stored entries (any instance's, as last
+   * counted), plus what this instance holds outside the store (refused writes, enqueues in flight).
+   */
+  pending(lane: Lane<P>): number {
+    const stored = this.#outbox.storedCount(lane.destination.key);
+    if (stored === undefined) return lanePending(lane);
+    let outside = lane.entries.filter((entry) => !entry.claimed).length;
+    for (const ticket of lane.tickets.values()) if (!ticket.stored) outside++;
+    return stored + outside;
   }
 
   /** Drop an entry whose lease another instance took: that one delivers it. */

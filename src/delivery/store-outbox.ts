@@ -1,8 +1,10 @@
 // The delivery outbox on the StateStore: a record is written before delivery and removed on success
 // (a crash loses nothing), claimed with a per-instance lease before each delivery (two instances
 // sharing Redis never both send one entry), and dead-lettered with its reason on permanent failure.
+// A restarted instance takes back the leases its previous run held instead of waiting them out.
 import type { SchedulerLike } from "rxjs";
 import type { ComponentContext } from "../component.ts";
+import { isPreviousRun } from "../state/instance-id.ts";
 import type { JsonValue, StateStore } from "../state/store.ts";
 import type { OutboxRecord, SharedOutbox } from "./outbox.ts";
 
@@ -11,7 +13,7 @@ export interface StoreOutboxOptions {
   readonly scheduler: SchedulerLike;
   /** Destination keys of this outbox start with it (e.g. "slack:"); others in the store are not ours. */
   readonly prefix: string;
-  /** Lease holder name: unique per instance (and component). */
+  /** Lease holder name: `<instance id>/<component id>`, unique per instance (and component). */
   readonly owner: string;
   /** Lease on a claimed record, ms; a dead holder's records are taken over after it. */
   readonly leaseMs?: number;
@@ -33,8 +35,10 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
   readonly pollMs: number;
   readonly renewMs: number;
   readonly #o: Required<StoreOutboxOptions>;
-  /** Claimed records: queue id → store id. */
-  readonly #claimed = new Map<string, string>();
+  /** Claimed records: queue id → store id and destination. */
+  readonly #claimed = new Map<string, { storeId: string; destination: string }>();
+  /** Entries in the store per destination of ours, as last counted (status). */
+  readonly #counts = new Map<string, number>();
 
   constructor(options: StoreOutboxOptions) {
     this.#o = { leaseMs: 30_000, dedupeMs: 10_000, ...options };
@@ -67,7 +71,40 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
       record.enqueuedAt,
       dedupe,
     );
+    this.#recount(record.destination);
     return id !== "";
+  }
+
+  /** How many entries the store holds for the destination (ours and other instances'), last counted. */
+  storedCount(destination: string): number | undefined {
+    return this.#counts.get(destination);
+  }
+
+  #recount(destination: string): void {
+    void (async () => this.#counts.set(destination, await this.#o.store.pendingCount(destination)))().catch(
+      () => undefined, // status only: the next settle or poll counts again
+    );
+  }
+
+  /**
+   * Give back the live leases our previous run (same instance name, now dead) held on our
+   * destinations, so this run delivers them at once instead of after the lease. How many.
+   */
+  async reclaim(): Promise<number> {
+    const [self, component] = splitOwner(this.#o.owner);
+    const now = this.#now();
+    let reclaimed = 0;
+    for (const destination of await this.destinations()) {
+      for (const entry of await this.#o.store.pending(destination)) {
+        if (entry.owner === undefined || entry.owner === this.#o.owner) continue;
+        if ((entry.leaseUntilMs ?? 0) <= now) continue;
+        const [instance, theirs] = splitOwner(entry.owner);
+        if (theirs !== component || !isPreviousRun(instance, self)) continue;
+        await this.#o.store.release(entry.id, entry.owner);
+        reclaimed++;
+      }
+    }
+    return reclaimed;
   }
 
   async claimNext(destination: string): Promise<OutboxRecord<P> | undefined> {
@@ -76,40 +113,45 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
     });
     if (!entry) return undefined;
     const record = fromStored<P>(entry.id, entry.destination, entry.payload, entry.enqueuedAtMs);
-    this.#claimed.set(record.id, entry.id);
+    this.#claimed.set(record.id, { storeId: entry.id, destination: entry.destination });
     return record;
   }
 
   async renew(id: string): Promise<boolean> {
-    const storeId = this.#claimed.get(id);
-    if (storeId === undefined) return false;
+    const claim = this.#claimed.get(id);
+    if (claim === undefined) return false;
     // A lost lease keeps the mapping: a delivery already on the wire still acks the entry when it lands.
-    return await this.#o.store.renew(storeId, this.#o.owner, this.#o.leaseMs, this.#now());
+    return await this.#o.store.renew(claim.storeId, this.#o.owner, this.#o.leaseMs, this.#now());
   }
 
   async release(id: string): Promise<void> {
-    const storeId = this.#claimed.get(id);
-    if (storeId === undefined) return;
+    const claim = this.#claimed.get(id);
+    if (claim === undefined) return;
     this.#claimed.delete(id);
-    await this.#o.store.release(storeId, this.#o.owner);
+    await this.#o.store.release(claim.storeId, this.#o.owner);
   }
 
   async onDelivered(id: string): Promise<void> {
-    const storeId = this.#claimed.get(id);
-    if (storeId === undefined) return;
+    const claim = this.#claimed.get(id);
+    if (claim === undefined) return;
     this.#claimed.delete(id);
-    await this.#o.store.ack(storeId);
+    await this.#o.store.ack(claim.storeId);
+    this.#recount(claim.destination);
   }
 
   async onFailed(id: string, reason: string): Promise<void> {
-    const storeId = this.#claimed.get(id);
-    if (storeId === undefined) return;
+    const claim = this.#claimed.get(id);
+    if (claim === undefined) return;
     this.#claimed.delete(id);
-    await this.#o.store.fail(storeId, reason, this.#now());
+    await this.#o.store.fail(claim.storeId, reason, this.#now());
+    this.#recount(claim.destination);
   }
 
+  /** Our destinations with stored entries (polled by idle lanes: counts are refreshed too). */
   async destinations(): Promise<readonly string[]> {
-    return (await this.#o.store.listDestinations()).filter((d) => d.startsWith(this.#o.prefix));
+    const ours = (await this.#o.store.listDestinations()).filter((d) => d.startsWith(this.#o.prefix));
+    for (const destination of new Set([...this.#counts.keys(), ...ours])) this.#recount(destination);
+    return ours;
   }
 
   async pending(): Promise<readonly OutboxRecord<P>[]> {
@@ -121,6 +163,12 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
     }
     return out;
   }
+}
+
+/** `<instance id>/<component id>` split at the first slash (component ids may hold one). */
+function splitOwner(owner: string): [string, string] {
+  const slash = owner.indexOf("/");
+  return slash < 0 ? [owner, ""] : [owner.slice(0, slash), owner.slice(slash + 1)];
 }
 
 /** JSON copy of a payload (drops undefined fields, as the store would). */

@@ -1,12 +1,11 @@
 // Choosing and opening the state store: `memory`, `sqlite:PATH` or `redis://host:port/db`, from
 // ALERTPIPE_STATE or pipeline.yaml; `alertpipe run` defaults to a SQLite file.
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { registerSecret } from "../secrets.ts";
 import { FallbackStore } from "./fallback-store.ts";
+import { newInstanceId } from "./instance-id.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
 import type { StateStore } from "./store.ts";
@@ -61,7 +60,7 @@ export function describeStateSpec(spec: string): string {
 
 export interface OpenStateStoreOptions {
   readonly logger: Logger;
-  /** Identifies this instance as lease owner and in status; default host-pid-random. */
+  /** Identifies this run as lease owner and in status; default host-pid-random (see instance-id.ts). */
   readonly instanceId?: string;
   /** Base for a relative sqlite path (default: the working directory). */
   readonly baseDir?: string;
@@ -118,7 +117,7 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
 }
 
 export function defaultInstanceId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  return newInstanceId();
 }
 
 /** Redis credentials, in the userinfo or the query, are masked wherever they would be printed. */
