@@ -6,17 +6,18 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { SqliteStateStore } from "../src/state/sqlite-store.ts";
-import { type Collector, hostNames, hostsIn, startCollector, waitUntil } from "./support/collector.ts";
+import { describe, expect, it } from "vitest";
+import {
+  e2eResources,
+  hostNames,
+  hostsIn,
+  startCollector,
+  storedHosts,
+  waitUntil,
+} from "./support/collector.ts";
 import { replies, startFakeSlack } from "./support/fake-slack.ts";
 
-const running: Collector[] = [];
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of running.splice(0)) await c.cli.stop("SIGKILL");
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { running, cleanups } = e2eResources();
 
 /** A 4 MB tmpfs, or undefined where mounting is not allowed (then CI=true fails loudly). */
 function smallDisk(): string | undefined {
@@ -45,18 +46,6 @@ function fillDisk(filler: string): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
     }
-  }
-}
-
-function storedHosts(path: string): string[] {
-  const store = new SqliteStateStore({ path });
-  try {
-    return store
-      .listDestinations()
-      .flatMap((destination) => store.pending(destination))
-      .flatMap((entry) => hostsIn({ entry: entry.payload }));
-  } finally {
-    void store.close();
   }
 }
 

@@ -2,19 +2,14 @@
 // 503, with the real CLI: the entries Redis lost are enqueued again from what the instance still
 // knows, so every alert is delivered once Slack recovers, exactly once and in order.
 import type { ChildProcess } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, requireRedis, startRedis, stopRedis } from "./state-redis-support.ts";
-import { type Collector, hostNames, hostsIn, startCollector, waitUntil } from "./support/collector.ts";
+import { e2eResources, hostNames, hostsIn, startCollector, waitUntil } from "./support/collector.ts";
 import { replies, startFakeSlack } from "./support/fake-slack.ts";
 
 await requireRedis();
 
-const running: Collector[] = [];
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of running.splice(0)) await c.cli.stop("SIGKILL");
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { running, cleanups } = e2eResources();
 
 describe("e2e: Redis restarts empty while Slack answers 503", () => {
   it("delivers all 16 alerts once Slack recovers: none vanishes with Redis' data", async () => {

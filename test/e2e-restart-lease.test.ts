@@ -5,32 +5,26 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { SqliteStateStore } from "../src/state/sqlite-store.ts";
-import { type Collector, hostNames, hostsIn, startCollector, waitUntil } from "./support/collector.ts";
+import { describe, expect, it } from "vitest";
+import {
+  type Collector,
+  e2eResources,
+  hostNames,
+  hostsIn,
+  startCollector,
+  storedEntries,
+  waitUntil,
+} from "./support/collector.ts";
 import { replies, startFakeSlack } from "./support/fake-slack.ts";
 
-const running: Collector[] = [];
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of running.splice(0)) await c.cli.stop("SIGKILL");
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { running, cleanups } = e2eResources();
 
-/** The stored entries' hosts and leases, read from the file like any other process would. */
+/** The stored entries' hosts and leases. */
 function stored(path: string): Array<{ hosts: string[]; owner?: string; leaseUntilMs?: number }> {
-  const store = new SqliteStateStore({ path });
-  try {
-    return store
-      .listDestinations()
-      .flatMap((destination) => store.pending(destination))
-      .map((entry) => ({
-        hosts: hostsIn({ entry: entry.payload }),
-        ...(entry.owner !== undefined ? { owner: entry.owner, leaseUntilMs: entry.leaseUntilMs } : {}),
-      }));
-  } finally {
-    void store.close();
-  }
+  return storedEntries(path).map((entry) => ({
+    hosts: hostsIn({ entry: entry.payload }),
+    ...(entry.owner !== undefined ? { owner: entry.owner, leaseUntilMs: entry.leaseUntilMs } : {}),
+  }));
 }
 
 function slackPending(status: Awaited<ReturnType<Collector["status"]>>): number | undefined {

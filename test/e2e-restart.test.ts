@@ -5,33 +5,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { SqliteStateStore } from "../src/state/sqlite-store.ts";
-import { type Collector, hostNames, hostsIn, startCollector, waitUntil } from "./support/collector.ts";
+import { describe, expect, it } from "vitest";
+import {
+  e2eResources,
+  hostNames,
+  hostsIn,
+  startCollector,
+  storedHosts,
+  waitUntil,
+} from "./support/collector.ts";
 import { type FakeSlack, replies, startFakeSlack } from "./support/fake-slack.ts";
 
-const running: Collector[] = [];
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of running.splice(0)) await c.cli.stop("SIGKILL");
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { running, cleanups } = e2eResources();
 
 function delivered(slack: FakeSlack): string[][] {
   return slack.delivered().map(hostsIn);
-}
-
-/** Hosts of the pending outbox entries, in store order (read from the file like any other process). */
-function storedHosts(path: string): string[] {
-  const store = new SqliteStateStore({ path });
-  try {
-    return store
-      .listDestinations()
-      .flatMap((destination) => store.pending(destination))
-      .flatMap((entry) => hostsIn({ entry: entry.payload }));
-  } finally {
-    void store.close();
-  }
 }
 
 describe("e2e: kill -9 during an alert storm, restart (SQLite)", () => {

@@ -27,7 +27,7 @@ const CONNECTION_ERROR =
 export interface FallbackStoreOptions {
   readonly logger: Logger;
   readonly instanceId: string;
-  /** Clock of `degraded_since_ms` when no operation has brought the caller's time yet. */
+  /** The pipeline's clock (scheduler.now), for `degraded_since_ms`. */
   readonly now?: () => number;
 }
 
@@ -106,7 +106,7 @@ export class FallbackStore implements StateStore {
     this.#lastError = errorText(error);
     if (this.#degraded) return;
     this.#degraded = true;
-    this.#degradedSinceMs = this.#lastNowMs > 0 ? this.#lastNowMs : this.#now();
+    this.#degradedSinceMs = this.#now();
     this.#logger.warn(
       { state: this.remote.location, err: this.#lastError },
       isResetError(error)

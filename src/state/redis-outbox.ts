@@ -117,12 +117,7 @@ export class RedisOutbox {
       options?.inOrder ? "1" : "",
     ])) as Array<[string, string, string, number]>;
     return rows.map(([id, payload, enqueued, attempts]) => ({
-      id,
-      destination,
-      payload: JSON.parse(payload) as JsonValue,
-      seq: seqOf(id),
-      enqueuedAtMs: Number(enqueued),
-      attempts: Number(attempts),
+      ...toEntry(destination, id, payload, enqueued, attempts),
       owner,
       leaseUntilMs,
     }));
@@ -164,14 +159,7 @@ export class RedisOutbox {
   async pending(destination: string): Promise<OutboxEntry[]> {
     const rows = (await this.#eval(lua.OUTBOX_PENDING, [destination])) as string[][];
     return rows.map(([id = "", payload = "null", enqueued, attempts, owner = "", lease = ""]) => {
-      const entry: OutboxEntry = {
-        id,
-        destination,
-        payload: JSON.parse(payload) as JsonValue,
-        seq: seqOf(id),
-        enqueuedAtMs: Number(enqueued),
-        attempts: Number(attempts),
-      };
+      const entry = toEntry(destination, id, payload, enqueued, attempts);
       return owner === "" ? entry : { ...entry, owner, leaseUntilMs: Number(lease) };
     });
   }
@@ -202,7 +190,20 @@ export class RedisOutbox {
   }
 }
 
-/** The enqueue sequence number of an outbox id (`<epoch>-<seq>`, or a bare number before epochs). */
-function seqOf(id: string): number {
-  return Number(id.slice(id.indexOf("-") + 1));
+function toEntry(
+  destination: string,
+  id: string,
+  payload: string,
+  enqueued: unknown,
+  attempts: unknown,
+): OutboxEntry {
+  return {
+    id,
+    destination,
+    payload: JSON.parse(payload) as JsonValue,
+    // The enqueue sequence number: `<epoch>-<seq>`, or a bare number from before epochs.
+    seq: Number(id.slice(id.indexOf("-") + 1)),
+    enqueuedAtMs: Number(enqueued),
+    attempts: Number(attempts),
+  };
 }

@@ -254,7 +254,8 @@ export class GuardedSqliteStore implements StateStore {
       settle(this.#memory, id, settlement);
       return;
     }
-    if (settlement.kind !== "release") this.#claimed.delete(id);
+    // Released too: another instance may settle it from here on.
+    this.#claimed.delete(id);
     this.#use(
       settlement.kind,
       () => settle(this.file, id, settlement),

@@ -1,5 +1,8 @@
 // End-to-end helpers for outbox tests: start `alertpipe run` on the e2e fixture, feed it OTLP/JSON
 // health gauges for many hosts, read its /status, and tell which hosts a Slack message is about.
+import { afterEach } from "vitest";
+import { SqliteStateStore } from "../../src/state/sqlite-store.ts";
+import type { OutboxEntry } from "../../src/state/store.ts";
 import { type CliRun, cleanEnv, startCli } from "./cli.ts";
 
 export const OUTBOX_FIXTURE = "test/fixtures/e2e-outbox.yaml";
@@ -87,6 +90,32 @@ export async function startCollector(env: Record<string, string>): Promise<Colle
 /** Host names a Slack message mentions (an alert: one; a digest: several). */
 export function hostsIn(body: Record<string, unknown>): string[] {
   return [...new Set(JSON.stringify(body).match(/host-\d{3}/g) ?? [])];
+}
+
+/** What an e2e test file starts: collectors killed (SIGKILL), then cleanups run, after each test. */
+export function e2eResources(): { running: Collector[]; cleanups: Array<() => Promise<void> | void> } {
+  const running: Collector[] = [];
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of running.splice(0)) await c.cli.stop("SIGKILL");
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return { running, cleanups };
+}
+
+/** The outbox entries pending in a SQLite state file, in store order (read like any other process would). */
+export function storedEntries(path: string): OutboxEntry[] {
+  const store = new SqliteStateStore({ path });
+  try {
+    return store.listDestinations().flatMap((destination) => store.pending(destination));
+  } finally {
+    void store.close();
+  }
+}
+
+/** Hosts of the pending outbox entries of a SQLite state file, in store order. */
+export function storedHosts(path: string): string[] {
+  return storedEntries(path).flatMap((entry) => hostsIn({ entry: entry.payload }));
 }
 
 /** Poll until `check` holds; throws with `describe()` after `timeoutMs`. */
