@@ -28,7 +28,7 @@ describe("the eight seed alerts through the real CLI", () => {
       ["run", "pipeline.yaml"],
       cleanEnv({
         ALERT_RATE_WINDOW: "2",
-        ALERT_BASELINE_WINDOW: "30",
+        ALERT_BASELINE_WINDOW: "3",
         ALERT_CHECK_INTERVAL: "0.2",
         // Above any real host's usage, below what this test sends.
         ALERT_MEMORY_USAGE_THRESHOLD: "98.5",
@@ -60,10 +60,13 @@ describe("the eight seed alerts through the real CLI", () => {
       for (let i = 0; i < processed; i++)
         pipeline.recordArtifact({ roasterId, platform: "shopify", flaggedForReview: i < flagged });
     };
-    artifacts("blue-bottle", 40, 4);
-    artifacts("steady", 40, 4);
-    await provider.forceFlush();
-    await new Promise((r) => setTimeout(r, 3_000)); // past the 2 s rate window, into the 30 s baseline
+    // Exports every 0.5 s for 6 s: past the 2 s window + 3 s baseline, so the baseline is covered.
+    for (let i = 0; i < 12; i++) {
+      artifacts("blue-bottle", 40, 4);
+      artifacts("steady", 40, 4);
+      await new Promise((r) => setTimeout(r, 500));
+      await provider.forceFlush();
+    }
 
     artifacts("blue-bottle", 40, 32); // 80 %: +700 % over the baseline
     artifacts("steady", 40, 4);

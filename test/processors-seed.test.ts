@@ -150,14 +150,15 @@ describe.each(scenarios)("seed rule $rule", (s) => {
       expect(rule?.status().firing).toBe(0);
     };
 
-    for (let m = 0; m < 60; m++) {
+    // Past window + baseline (65 min): a spike's baseline is covered, on both sides.
+    for (let m = 0; m < 66; m++) {
       t.clock.advanceTo(m * MIN);
       push(s.normal());
     }
     expect(t.alerts()).toEqual([]);
 
     // Phase A: fire in the same instant, resolve, flap inside the cooldown: nothing more is sent.
-    const T = 60 * MIN + 30 * SEC;
+    const T = 66 * MIN + 30 * SEC;
     t.clock.advanceTo(T);
     push(s.breach());
     expect(mine()).toHaveLength(1);

@@ -1,5 +1,6 @@
 // RingWindow against a plain model (every contribution kept, window sums recomputed from
-// scratch): the running totals, the slides by ring position and the cached extremes must agree.
+// scratch): the running totals, the slides by ring position, the cached extremes and the coverage
+// (history since the first data, restarted when the whole ring went empty) must agree.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RingWindow } from "../processors/rules/window.ts";
@@ -13,9 +14,10 @@ interface Contribution {
   count: number;
 }
 
-/** What the window should report at `head`, from every contribution ever made. */
-function model(all: readonly Contribution[], head: number, totalSlots: number) {
+/** What the window should report at `head`, from every contribution since `since` (the last full clear). */
+function model(all: readonly Contribution[], head: number, totalSlots: number, since: number) {
   const recent = all.filter((c) => c.slot > head - RECENT && c.slot <= head);
+  const first = all.find((c) => c.slot >= since)?.slot;
   const base = all.filter((c) => c.slot > head - totalSlots && c.slot <= head - RECENT);
   const sum = (cs: Contribution[]) => cs.reduce((n, c) => n + c.value, 0);
   const count = (cs: Contribution[]) => cs.reduce((n, c) => n + c.count, 0);
@@ -27,6 +29,9 @@ function model(all: readonly Contribution[], head: number, totalSlots: number) {
     baseCount: totalSlots > RECENT ? count(base) : 0,
     max: values.length > 0 ? Math.max(...values) : Number.NaN,
     min: values.length > 0 ? Math.min(...values) : Number.NaN,
+    first,
+    covered: totalSlots > RECENT && first !== undefined && head - first >= totalSlots,
+    recentFromFirst: first === undefined ? 0 : sum(recent.filter((c) => c.slot >= first + 3)),
   };
 }
 
@@ -48,22 +53,30 @@ describe("RingWindow ≡ model", () => {
           );
           const all: Contribution[] = [];
           let now = 1_000_000;
+          let head = Number.NEGATIVE_INFINITY;
+          let since = Number.NEGATIVE_INFINITY;
           for (const s of steps) {
             now += s.dt;
             const slot = Math.floor(now / SLOT_MS);
+            // A jump past the whole ring empties it: coverage starts again.
+            if (slot - head >= RECENT + baselineSlots) since = slot;
+            head = Math.max(head, slot);
             if (s.read) {
               w.advance(now);
             } else {
               w.add(now, s.value);
               all.push({ slot, value: s.value, count: 1 });
             }
-            const want = model(all, slot, RECENT + baselineSlots);
+            const want = model(all, slot, RECENT + baselineSlots, since);
             expect(w.recentSum).toBe(want.recentSum);
             expect(w.recentCount).toBe(want.recentCount);
             expect(w.baseSum).toBe(want.baseSum);
             expect(w.baseCount).toBe(want.baseCount);
             expect(w.recentMax()).toBe(want.max);
             expect(w.recentMin()).toBe(want.min);
+            expect(w.firstDataSlot).toBe(want.first);
+            expect(w.baselineCovered()).toBe(want.covered);
+            if (want.first !== undefined) expect(w.recentSumFrom(want.first + 3)).toBe(want.recentFromFirst);
           }
         }),
         { numRuns: 150 },

@@ -261,8 +261,8 @@ describe("spike", () => {
 
   it("fires per roaster when the review rate rises > 50 % over its baseline, steady roasters stay quiet", async () => {
     const t = await setup(spikeFactory, "spike/review_rate_spike", reviewSpike);
-    // An hour of history: both roasters flag 10 of 100 per minute (10 %).
-    for (let m = 0; m < 60; m++) {
+    // A covered baseline (window + baseline = 65 min of history): both roasters flag 10 of 100 per minute (10 %).
+    for (let m = 0; m < 66; m++) {
       t.clock.advanceTo(m * MIN);
       for (const id of ["a", "b"]) {
         t.input.next(counter("pipeline.artifacts.processed", 100, roaster(id)));
@@ -271,7 +271,7 @@ describe("spike", () => {
     }
     expect(t.alerts()).toEqual([]);
     // Roaster a now flags 20 of 100 per minute; b stays at 10 %.
-    for (let m = 60; m < 66; m++) {
+    for (let m = 66; m < 72; m++) {
       t.clock.advanceTo(m * MIN);
       for (const id of ["a", "b"]) {
         t.input.next(counter("pipeline.artifacts.processed", 100, roaster(id)));
@@ -293,6 +293,60 @@ describe("spike", () => {
     expect(alerts[0]?.details?.increase_percent).toBeGreaterThan(50);
   });
 
+  it("gives no verdict until the baseline is covered on both sides, then judges like with like", async () => {
+    const t = await setup(spikeFactory, "spike/review_rate_spike", {
+      ...reviewSpike,
+      window: 60,
+      baseline_window: 300,
+    });
+    // Exports every 10 s: 25 processed from the first one, the flagged series from the second (4 %).
+    const exportAt = (s: number, flagged: number) => {
+      t.clock.advanceTo(s * SEC);
+      t.input.next(counter("pipeline.artifacts.processed", s === 0 ? 24 : 25, roaster("a")));
+      if (s > 0) t.input.next(counter("pipeline.artifacts.review_flagged", flagged, roaster("a")));
+      t.clock.advanceBy(0);
+    };
+    const baselineOf = () => t.rule.breaches()[0]?.baseline;
+    for (let s = 0; s <= 360; s += 10) exportAt(s, 1);
+    // Before the flagged series' first export slid out of the baseline (370 s), no baseline at all…
+    expect(t.alerts()).toEqual([]);
+    for (let s = 370; s <= 600; s += 10) exportAt(s, 1);
+    expect(t.alerts()).toEqual([]);
+    // …after it, a steady 4 % baseline: a real doubling fires, against it.
+    for (let s = 610; s <= 660; s += 10) exportAt(s, 3);
+    expect(t.alerts().map((a) => [a.status, a.baseline])).toEqual([["firing", 4]]);
+    expect(baselineOf()).toBe(4);
+  });
+
+  it("a ratio leaves out numerator data from before its denominator's first data", async () => {
+    const t = await setup(thresholdFactory, "threshold/review_rate", {
+      ratio: {
+        numerator: { metric: "pipeline.artifacts.review_flagged" },
+        denominator: { metric: "pipeline.artifacts.processed" },
+      },
+      window: 60,
+      scale: 100,
+      threshold: 3,
+      min_samples: 10,
+      severity: "warning",
+      component: "normalizer",
+    });
+    // The flagged stream's first delta arrives an export before the processed stream's first one
+    // (that one only set a baseline): 5 flagged with nothing processed to divide them by.
+    t.input.next(counter("pipeline.artifacts.review_flagged", 5));
+    t.clock.advanceTo(10 * SEC);
+    t.input.next(counter("pipeline.artifacts.processed", 100));
+    t.input.next(counter("pipeline.artifacts.review_flagged", 2));
+    t.clock.advanceBy(0);
+    expect(t.rule.breaches()).toEqual([]);
+    expect(t.alerts()).toEqual([]); // 2 of 100, not 7 of 100
+    t.clock.advanceTo(20 * SEC);
+    t.input.next(counter("pipeline.artifacts.processed", 100));
+    t.input.next(counter("pipeline.artifacts.review_flagged", 6));
+    t.clock.advanceBy(0);
+    expect(t.alerts().map((a) => a.value)).toEqual([4]); // 8 of 200
+  });
+
   it("does not fire without a baseline, nor on fewer than min_samples", async () => {
     const t = await setup(spikeFactory, "spike/review_rate_spike", reviewSpike);
     // No history at all: 100 % flagged is not a spike over nothing.
@@ -300,11 +354,14 @@ describe("spike", () => {
     t.input.next(counter("pipeline.artifacts.review_flagged", 50, roaster("new")));
     t.clock.advanceBy(0);
     expect(t.alerts()).toEqual([]);
-    // A baseline of 20 %, then 1 flagged of 1 processed: below min_samples.
+    // A baseline of 20 % (an hour, then quiet past the window), then 1 flagged of 1 processed: below min_samples.
     const u = await setup(spikeFactory, "spike/review_rate_spike", reviewSpike);
-    u.input.next(counter("pipeline.artifacts.processed", 100, roaster("c")));
-    u.input.next(counter("pipeline.artifacts.review_flagged", 20, roaster("c")));
-    u.clock.advanceTo(10 * MIN);
+    for (let m = 0; m < 60; m++) {
+      u.clock.advanceTo(m * MIN);
+      u.input.next(counter("pipeline.artifacts.processed", 100, roaster("c")));
+      u.input.next(counter("pipeline.artifacts.review_flagged", 20, roaster("c")));
+    }
+    u.clock.advanceTo(66 * MIN);
     u.input.next(counter("pipeline.artifacts.processed", 1, roaster("c")));
     u.input.next(counter("pipeline.artifacts.review_flagged", 1, roaster("c")));
     u.clock.advanceBy(0);
@@ -315,7 +372,7 @@ describe("spike", () => {
     expect(u.alerts().map((a) => a.status)).toEqual(["firing"]);
   });
 
-  it("a counter rate spike compares per-second rates (baseline normalised to its covered history)", async () => {
+  it("a counter rate spike compares per-second rates (baseline normalised to its length)", async () => {
     const t = await setup(spikeFactory, "spike/errors", {
       metric: "errors",
       window: 60,
@@ -323,12 +380,12 @@ describe("spike", () => {
       threshold: 100,
       min_samples: 1,
     });
-    for (let s = 0; s < 600; s += 10) {
+    for (let s = 0; s < 680; s += 10) {
       t.clock.advanceTo(s * SEC);
       t.input.next(counter("errors", 1));
     }
     expect(t.alerts()).toEqual([]);
-    for (let s = 600; s < 660; s += 10) {
+    for (let s = 680; s < 740; s += 10) {
       t.clock.advanceTo(s * SEC);
       t.input.next(counter("errors", 4));
     }

@@ -98,7 +98,7 @@ function currentRaw(spec: RuleSpec, g: SeriesGroup): number {
   if (agg === "ratio") {
     const den = g.den?.recentSum ?? 0;
     if (!(den > 0) || den < spec.minSamples) return Number.NaN;
-    return (g.num?.recentSum ?? 0) / den;
+    return recentNumerator(g) / den;
   }
   const w = g.main;
   if (!w || w.recentCount <= 0 || w.recentCount < spec.minSamples) return Number.NaN;
@@ -123,17 +123,36 @@ function currentRaw(spec: RuleSpec, g: SeriesGroup): number {
   }
 }
 
-/** Unscaled baseline comparable with currentRaw (same aggregation, normalised to the window length). */
+/**
+ * The ratio's numerator over the span its denominator covers: numerator data from before the
+ * denominator's first data (a denominator series whose first cumulative point only set a
+ * baseline, or that started exporting later) has nothing to be divided by. A numerator that
+ * starts later counts as zero before (a counter series appears with its first increment).
+ */
+function recentNumerator(g: SeriesGroup): number {
+  const num = g.num;
+  if (!num) return 0;
+  const numFirst = num.firstDataSlot;
+  const denFirst = g.den?.firstDataSlot;
+  if (numFirst === undefined || denFirst === undefined || numFirst >= denFirst) return num.recentSum;
+  return num.recentSumFrom(denFirst);
+}
+
+/**
+ * Unscaled baseline comparable with currentRaw (same aggregation, normalised to the window length).
+ * No baseline (NaN) until it is covered by data on every side: a young series' baseline of a few
+ * exports, or a numerator series that started an export after its denominator, is no baseline.
+ */
 function baselineRaw(spec: RuleSpec, g: SeriesGroup): number {
   if (spec.aggregation === "ratio") {
-    const den = g.den?.baseSum ?? 0;
+    if (!g.num?.baselineCovered() || !g.den?.baselineCovered()) return Number.NaN;
+    const den = g.den.baseSum;
     if (!(den > 0) || den < spec.minSamples) return Number.NaN;
-    return (g.num?.baseSum ?? 0) / den;
+    return g.num.baseSum / den;
   }
   const w = g.main;
-  if (!w) return Number.NaN;
+  if (!w?.baselineCovered() || w.baseCount < spec.minSamples) return Number.NaN;
   const covered = w.baselineCoveredSeconds();
-  if (!(covered > 0) || w.baseCount < spec.minSamples) return Number.NaN;
   const perWindow = spec.windowMs / 1000 / covered;
   switch (spec.aggregation) {
     case "rate":

@@ -1,6 +1,8 @@
 // Sliding window over ring buckets: O(1) amortised updates with running totals, so a rule can
 // evaluate on every arriving point. Optional baseline region (the spike rule's preceding window)
 // directly behind the recent one; both slide together as the scheduler's clock advances.
+// Coverage is per window, from the slot of its first data (not of its group's first point): the
+// numerator and denominator of a ratio are separate series that may start exports apart.
 
 export interface WindowTracking {
   /** Number of contributions per slot (avg, count, min_samples for non-ratio rules). */
@@ -34,7 +36,8 @@ export class RingWindow {
   private head = NONE;
   /** Ring index of `head` (kept in step with it: no modulo per slide). */
   private headPos = 0;
-  private firstSlot = NONE;
+  /** Slot of the first data since the window was last empty (NONE: no data yet). */
+  private firstData = NONE;
   private lastNow = Number.NaN;
   recentSum = 0;
   recentCount = 0;
@@ -100,7 +103,6 @@ export class RingWindow {
     const slot = Math.floor(now / this.slotMs);
     if (this.head === NONE) {
       this.head = slot;
-      this.firstSlot = slot;
       this.headPos = this.pos(slot);
       return;
     }
@@ -203,11 +205,14 @@ export class RingWindow {
     this.hist?.fill(0);
     this.recentHist?.fill(0);
     this.recentSum = this.recentCount = this.baseSum = this.baseCount = 0;
+    // Nothing left of the history: coverage starts again with the next data.
+    this.firstData = NONE;
   }
 
   /** Add one contribution (`count` samples summing to `value`, with optional extremes). */
   add(now: number, value: number, count = 1, min = value, max = value): void {
     this.advance(now);
+    if (this.firstData === NONE) this.firstData = this.head;
     const p = this.headPos;
     this.sums[p] = (this.sums[p] as number) + value;
     this.recentSum += value;
@@ -277,11 +282,37 @@ export class RingWindow {
 
   /** Seconds of baseline actually covered by data history (a young series has a short baseline). */
   baselineCoveredSeconds(): number {
-    if (!this.hasBaseline || this.head === NONE) return 0;
+    if (!this.hasBaseline || this.firstData === NONE) return 0;
     const newest = this.head - this.recentSlots;
-    const oldest = Math.max(this.firstSlot, this.head - this.totalSlots + 1);
+    const oldest = Math.max(this.firstData, this.head - this.totalSlots + 1);
     const slots = newest - oldest + 1;
     return slots > 0 ? (slots * this.slotMs) / 1000 : 0;
+  }
+
+  /**
+   * True once every baseline slot lies after this window's first data: the first point (which
+   * may carry counts from before it, e.g. a cumulative series' first delta) has slid out, and
+   * what remains covers the whole baseline.
+   */
+  baselineCovered(): boolean {
+    return this.hasBaseline && this.firstData !== NONE && this.head - this.firstData >= this.totalSlots;
+  }
+
+  /** Slot of the first data still in the history, or undefined when there is none. */
+  get firstDataSlot(): number | undefined {
+    return this.firstData === NONE ? undefined : this.firstData;
+  }
+
+  /** Sum of the recent window from `slot` on (older slots left out). */
+  recentSumFrom(slot: number): number {
+    if (this.head === NONE || slot > this.head) return 0;
+    if (slot <= this.head - this.recentSlots + 1) return this.recentSum;
+    let out = 0;
+    let p = this.headPos;
+    for (let s = this.head; s >= slot; s--, p = p === 0 ? this.totalSlots - 1 : p - 1) {
+      out += this.sums[p] as number;
+    }
+    return out;
   }
 
   /** Rough heap footprint of this window, for status/bench. */
