@@ -141,7 +141,7 @@ async function httpCase(
 /** The normalizer alone on cumulative sums: every request a new time, so each point is a real delta. */
 function normalizerCase(): CaseResult {
   let now = Date.now();
-  const n = new OtlpNormalizer({ now: () => now, firstSightSince: 0 });
+  const n = new OtlpNormalizer({ now: () => now, startedAt: 0 });
   const template = JSON.stringify(metricsRequest(now, 2));
   const t0 = String(BigInt(now) * 1_000_000n);
   let points = 0;

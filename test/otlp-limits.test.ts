@@ -122,7 +122,8 @@ describe("delta baselines", () => {
       ttlMs: 3_600_000,
       maxSeries: 100_000,
       maxBytes: 20_000,
-      firstSightSince: 0,
+      initialValue: "auto",
+      startedAt: 0,
     });
     const bounds = Array.from({ length: 200 }, (_, i) => i);
     const histogram = (i: number): MetricDraft => ({

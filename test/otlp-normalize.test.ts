@@ -66,9 +66,10 @@ describe("OtlpNormalizer with otlp-transformer JSON (the in-process bridge shape
     const meter = mp.getMeter("m");
     const counter = meter.createCounter("pipeline.rpc.calls");
     const gauge = meter.createGauge("pipeline.health.score");
-    const n = new OtlpNormalizer({ firstSightSince: 0 });
+    const n = new OtlpNormalizer({ startedAt: 0 });
     counter.add(3, { "error.type": "timeout" });
     gauge.record(25);
+    await new Promise((r) => setTimeout(r, 2)); // a non-empty first interval (start ≠ time)
     const first = n.metrics(
       decode(JsonMetricsSerializer.serializeRequest((await reader.collect()).resourceMetrics)),
     );
@@ -117,7 +118,7 @@ describe("OtlpNormalizer with otlp-transformer JSON (the in-process bridge shape
 
 describe("cumulative → delta", () => {
   it("records only a baseline for a series that started before the receiver", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: T0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: T0 });
     expect(values(n, sumRequest([{ value: 1_000_000, start: T0 - 86_400_000, time: T0 }]))).toEqual([]);
     expect(values(n, sumRequest([{ value: "1000005", start: T0 - 86_400_000, time: T0 + 60_000 }]))).toEqual([
       5,
@@ -125,7 +126,7 @@ describe("cumulative → delta", () => {
   });
 
   it("without a start time, never emits a first point; a drop is a reset counted from zero", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: 0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     expect(values(n, sumRequest([{ value: 50, time: T0 }]))).toEqual([]);
     expect(values(n, sumRequest([{ value: 60, time: T0 + 1 }]))).toEqual([10]);
     expect(values(n, sumRequest([{ value: 4, time: T0 + 2 }]))).toEqual([4]);
@@ -133,20 +134,47 @@ describe("cumulative → delta", () => {
   });
 
   it("a newer start time is a restart; a point from the older start is dropped", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: 0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     expect(values(n, sumRequest([{ value: 10, start: T0, time: T0 + 10 }]))).toEqual([10]);
     expect(values(n, sumRequest([{ value: 30, start: T0 + 20, time: T0 + 30 }]))).toEqual([30]);
     expect(values(n, sumRequest([{ value: 12, start: T0, time: T0 + 40 }]))).toEqual([]);
   });
 
+  it("reads a stream's first point like cumulativetodelta's initial_value (auto, keep, drop)", () => {
+    const first = (n: OtlpNormalizer, start: number | undefined, time: number, value = 7) =>
+      values(n, sumRequest([{ value, start, time }]));
+    const auto = () => new OtlpNormalizer({ now: () => T0, startedAt: T0 });
+    expect(first(auto(), T0 + 5, T0 + 10)).toEqual([7]); // started after the receiver: seen whole
+    expect(first(auto(), T0 - 5, T0 + 10)).toEqual([]); // started before: history, a baseline only
+    expect(first(auto(), undefined, T0 + 10)).toEqual([]); // unknown start
+    expect(first(auto(), T0 + 10, T0 + 10)).toEqual([]); // start = time: unknown start (a scrape's first point)
+    // Same start time: a continuation; a newer start after the receiver's: a new stream, whole.
+    const n = auto();
+    expect(first(n, T0 - 5, T0 + 10, 100)).toEqual([]);
+    expect(first(n, T0 - 5, T0 + 20, 104)).toEqual([4]);
+    expect(first(n, T0 + 25, T0 + 30, 3)).toEqual([3]);
+    // A restart while the receiver was down (a restored baseline, new start before ours): baseline.
+    const before = new OtlpNormalizer({ now: () => T0 - 50_000, startedAt: T0 - 60_000 });
+    first(before, T0 - 60_000, T0 - 50_000, 100);
+    const restored = new OtlpNormalizer({ now: () => T0, startedAt: T0 });
+    restored.cumulative.restore(before.cumulative.baselines());
+    expect(first(restored, T0 - 20_000, T0 + 10, 30)).toEqual([]);
+    expect(first(restored, T0 - 20_000, T0 + 20, 33)).toEqual([3]);
+    const keep = new OtlpNormalizer({ now: () => T0, startedAt: T0, initialValue: "keep" });
+    expect(first(keep, T0 - 5, T0 + 10)).toEqual([7]);
+    const drop = new OtlpNormalizer({ now: () => T0, startedAt: T0, initialValue: "drop" });
+    expect(first(drop, T0 + 5, T0 + 10)).toEqual([]);
+    expect(first(drop, T0 + 5, T0 + 20, 9)).toEqual([2]);
+  });
+
   it("takes signed differences for non-monotonic sums", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: 0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     values(n, sumRequest([{ value: 10, start: T0, time: T0 + 1 }], false));
     expect(values(n, sumRequest([{ value: 7, start: T0, time: T0 + 2 }], false))).toEqual([-3]);
   });
 
   it("diffs histograms bucket-wise and treats a falling bucket as a reset", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: 0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     const req = (counts: number[], sum: number, max: number, time: number) => ({
       resourceMetrics: [
         {
@@ -192,7 +220,7 @@ describe("cumulative → delta", () => {
 
   it("forgets series after the TTL and keeps at most max_series", () => {
     let now = T0;
-    const n = new OtlpNormalizer({ now: () => now, firstSightSince: 0, seriesTtlMs: 60_000, maxSeries: 3 });
+    const n = new OtlpNormalizer({ now: () => now, startedAt: 0, seriesTtlMs: 60_000, maxSeries: 3 });
     for (let i = 0; i < 10; i++)
       values(n, sumRequest([{ value: i, start: T0, time: T0 + i + 1 }].map((p) => p)));
     expect(n.seriesCount).toBe(1);
@@ -224,7 +252,7 @@ describe("cumulative → delta", () => {
   });
 
   it("leaves state untouched when a request is malformed", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: 0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     const bad = sumRequest([{ value: 5, start: T0, time: T0 + 1 }]) as {
       resourceMetrics: [{ scopeMetrics: [{ metrics: unknown[] }] }];
     };
@@ -269,7 +297,7 @@ describe("exponential histograms", () => {
   });
 
   it("diffs cumulative exponential points across a scale change", () => {
-    const n = new OtlpNormalizer({ now: () => T0, firstSightSince: 0 });
+    const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     const req = (scale: number, counts: number[], time: number) => ({
       resourceMetrics: [
         {

@@ -29,7 +29,13 @@ function provider(
       ? [{ instrumentName: "payload.size", aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }]
       : [],
   });
-  return { mp, flush: () => reader.forceFlush() };
+  // The SDK stamps whole milliseconds: a stream exported in the millisecond it began has start =
+  // time, which the receiver reads as an unknown start (cumulativetodelta `auto`): a baseline only.
+  const flush = async () => {
+    await new Promise((r) => setTimeout(r, 2));
+    await reader.forceFlush();
+  };
+  return { mp, flush };
 }
 
 const metrics = (items: Item[], name: string): MetricPoint[] =>

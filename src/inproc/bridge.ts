@@ -38,8 +38,9 @@ export class SdkToSignals {
   private readonly normalizer: OtlpNormalizer;
 
   constructor(now: () => number) {
-    // firstSightSince 0: the SDK's cumulative series (up/down counters) count from their first export.
-    this.normalizer = new OtlpNormalizer({ now, firstSightSince: 0 });
+    // keep: the bridge exists before its SDK, so every cumulative stream (up/down counters) is
+    // seen from its start and its first export counts whole.
+    this.normalizer = new OtlpNormalizer({ now, initialValue: "keep" });
   }
 
   metrics(resourceMetrics: ResourceMetrics, sink: BridgeSink): void {

@@ -1,16 +1,22 @@
 // Cumulative → delta conversion per series, with reset detection and bounded state.
 //
-// Rules (per series = metric name + resource + scope + attributes, see seriesKey):
-// - First sight (no baseline): the point becomes the baseline. Its whole cumulative value is emitted
-//   as a delta only when its startTime is known and ≥ `firstSightSince` (about when this receiver
-//   started: what the series counted is recent); otherwise nothing is emitted, so a receiver restart
+// The first point of a stream follows the OTel data model as the collector's cumulativetodelta
+// processor reads it (`initial_value`). A stream is a series (metric name + resource + scope +
+// attributes, see seriesKey) and its start time: a point with the start time of the stream's
+// earlier points continues it; a newer start time is a reset (restarted process) or a new series,
+// so a new stream whose first point is judged like any first point:
+// - auto (default): its cumulative value is emitted whole only when its start time is known, at or
+//   after `startedAt` (the receiver's start: a stream that began later was seen whole) and not its
+//   own timestamp (an empty interval); otherwise it only sets the baseline, so a receiver restart
 //   never replays a long-running process's history as one giant delta.
-// - Reset: a newer startTime (restarted process), or a value/bucket going down without a startTime
-//   change → the delta is the new cumulative value (counting from the restart), never negative.
-// - A point from an older startTime, or not newer than the last point, is stale: dropped.
-// - Non-monotonic sums take signed differences (an up-down counter may go down).
-// - Histogram min/max are lifetime values in a cumulative stream: the delta keeps max only when it
-//   grew (then it is exactly the interval's max) and min only when it shrank.
+// - keep: always emitted whole (the in-process bridge sees its SDK's streams from their start).
+// - drop: never emitted; the first point is the baseline.
+// Later points: the difference from the previous point; a value/bucket going down without a new
+// start time is a reset, emitted as the new cumulative value (never negative). A point from an
+// older start time, or not newer than the last point, is stale: dropped. Non-monotonic sums take
+// signed differences (an up-down counter may go down). Histogram min/max are lifetime values in a
+// cumulative stream: the delta keeps max only when it grew (then it is exactly the interval's max)
+// and min only when it shrank.
 // State is an LRU map keyed by a hash of the series identity, holding compact drafts (no attributes):
 // series unseen for `ttlMs` expire, and at most `maxSeries` series and `maxBytes` bytes are kept.
 // Persistence (baseline-store.ts) reads changed baselines in compact form and restores them at start.
@@ -38,12 +44,17 @@ interface Entry {
   readonly bytes: number;
 }
 
+/** How the first point of a stream is read (the collector's cumulativetodelta `initial_value`). */
+export type InitialValue = "auto" | "keep" | "drop";
+
 export interface CumulativeOptions {
   readonly ttlMs: number;
   readonly maxSeries: number;
   /** Most bytes of baselines kept (estimated: key, numbers, buckets); least recently seen dropped first. */
   readonly maxBytes?: number;
-  readonly firstSightSince: number;
+  readonly initialValue: InitialValue;
+  /** When the receiver started (ms): `auto` emits first points of streams that started since. */
+  readonly startedAt: number;
 }
 
 /** The key a series' baseline is kept under: a fixed-size hash of its identity (43 characters). */
@@ -134,8 +145,7 @@ export class CumulativeToDelta {
     const d = draft as CumulativeDraft;
     if (!prev || prev.draft.type !== d.type) {
       this.remember(key, d, now);
-      const start = d.base.startTime;
-      return start !== undefined && start >= this.options.firstSightSince ? draft : undefined;
+      return this.initial(draft);
     }
     const p = prev.draft;
     const start = d.base.startTime;
@@ -143,13 +153,22 @@ export class CumulativeToDelta {
     if (start !== undefined && prevStart !== undefined && start !== prevStart) {
       if (start < prevStart) return undefined; // late point from before a restart
       this.remember(key, d, now);
-      return draft; // restarted: counts since the new start
+      return this.initial(draft); // a new stream: restarted, counting since its start
     }
     if (d.base.time <= p.base.time) return undefined;
     this.remember(key, d, now);
     const delta = difference(d, p);
     if (delta === undefined) return draft; // went down: a reset without a new startTime
     return delta as D;
+  }
+
+  /** The first point of a stream: emitted whole, or only its baseline (see the header). */
+  private initial<D extends CumulativeDraft>(draft: D): D | undefined {
+    const { initialValue, startedAt } = this.options;
+    if (initialValue === "keep") return draft;
+    if (initialValue === "drop") return undefined;
+    const start = draft.base.startTime;
+    return start !== undefined && start >= startedAt && start !== draft.base.time ? draft : undefined;
   }
 
   private remember(key: string, draft: CumulativeDraft, now: number): void {

@@ -16,7 +16,7 @@
 import type { HistogramPoint, Item, MetricPoint } from "../../signal.ts";
 import { seriesKey } from "../../signal.ts";
 import type { AttributeLimits } from "./attributes.ts";
-import { CumulativeToDelta, seriesHash } from "./cumulative.ts";
+import { CumulativeToDelta, type InitialValue, seriesHash } from "./cumulative.ts";
 import { expToExplicit } from "./exponential.ts";
 import { draftMetrics, type MetricDraft } from "./metric-drafts.ts";
 import { normalizeSpans } from "./spans.ts";
@@ -47,13 +47,13 @@ export interface OtlpNormalizerOptions {
   /** Clock in ms (default Date.now); the receiver passes its scheduler's now(). */
   readonly now?: () => number;
   /**
-   * A never-seen cumulative series whose startTime is ≥ this (ms) is emitted whole as its first
-   * delta; older ones only set a baseline. Default: the normalizer's creation time minus 60 s (one
-   * default SDK export interval, which also absorbs sender clock skew): history that recent is still
-   * inside any rate window, older history would be a giant replayed delta. An in-process bridge
-   * created before its SDK may pass 0 to count everything from the first export.
+   * The first point of a cumulative stream (cumulative.ts): `auto` (default) emits it whole only
+   * when the stream started at or after `startedAt`, `keep` always (the in-process bridge, created
+   * before its SDK), `drop` never.
    */
-  readonly firstSightSince?: number;
+  readonly initialValue?: InitialValue;
+  /** When the receiver started, ms (default: the normalizer's creation, on its clock). */
+  readonly startedAt?: number;
 }
 
 /** Size limits shared with the receiver config's defaults. */
@@ -62,9 +62,6 @@ export const DEFAULT_LIMITS = {
   maxSeriesKeyBytes: 32 * 1024,
   maxBaselineBytes: 64 * 1024 * 1024,
 } as const;
-
-/** See `firstSightSince`. */
-const FIRST_SIGHT_GRACE_MS = 60_000;
 
 export class OtlpNormalizer {
   private readonly limits: AttributeLimits;
@@ -83,7 +80,8 @@ export class OtlpNormalizer {
       ttlMs: options.seriesTtlMs ?? 3_600_000,
       maxSeries: options.maxSeries ?? 100_000,
       maxBytes: options.maxBaselineBytes ?? DEFAULT_LIMITS.maxBaselineBytes,
-      firstSightSince: options.firstSightSince ?? this.now() - FIRST_SIGHT_GRACE_MS,
+      initialValue: options.initialValue ?? "auto",
+      startedAt: options.startedAt ?? this.now(),
     });
   }
 
