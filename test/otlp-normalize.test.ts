@@ -69,7 +69,6 @@ describe("OtlpNormalizer with otlp-transformer JSON (the in-process bridge shape
     const n = new OtlpNormalizer({ startedAt: 0 });
     counter.add(3, { "error.type": "timeout" });
     gauge.record(25);
-    await new Promise((r) => setTimeout(r, 2)); // a non-empty first interval (start ≠ time)
     const first = n.metrics(
       decode(JsonMetricsSerializer.serializeRequest((await reader.collect()).resourceMetrics)),
     );
@@ -147,7 +146,8 @@ describe("cumulative → delta", () => {
     expect(first(auto(), T0 + 5, T0 + 10)).toEqual([7]); // started after the receiver: seen whole
     expect(first(auto(), T0 - 5, T0 + 10)).toEqual([]); // started before: history, a baseline only
     expect(first(auto(), undefined, T0 + 10)).toEqual([]); // unknown start
-    expect(first(auto(), T0 + 10, T0 + 10)).toEqual([]); // start = time: unknown start (a scrape's first point)
+    // start = time: a stream first recorded in the (whole) millisecond of its export, counted.
+    expect(first(auto(), T0 + 10, T0 + 10)).toEqual([7]);
     // Same start time: a continuation; a newer start after the receiver's: a new stream, whole.
     const n = auto();
     expect(first(n, T0 - 5, T0 + 10, 100)).toEqual([]);

@@ -5,10 +5,12 @@
 // attributes, see seriesKey) and its start time: a point with the start time of the stream's
 // earlier points continues it; a newer start time is a reset (restarted process) or a new series,
 // so a new stream whose first point is judged like any first point:
-// - auto (default): its cumulative value is emitted whole only when its start time is known, at or
-//   after `startedAt` (the receiver's start: a stream that began later was seen whole) and not its
-//   own timestamp (an empty interval); otherwise it only sets the baseline, so a receiver restart
-//   never replays a long-running process's history as one giant delta.
+// - auto (default): its cumulative value is emitted whole only when its start time is known and at
+//   or after `startedAt` (the receiver's start: a stream that began later was seen whole); otherwise
+//   it only sets the baseline, so a receiver restart never replays a long-running process's history
+//   as one giant delta. Unlike the collector, a start time equal to the point's own is not read as
+//   unknown: OTel JS SDKs stamp whole milliseconds, so a stream first recorded in the millisecond
+//   of its export (a short job's final flush) has start = time and real counts.
 // - keep: always emitted whole (the in-process bridge sees its SDK's streams from their start).
 // - drop: never emitted; the first point is the baseline.
 // Later points: the difference from the previous point; a value/bucket going down without a new
@@ -168,7 +170,7 @@ export class CumulativeToDelta {
     if (initialValue === "keep") return draft;
     if (initialValue === "drop") return undefined;
     const start = draft.base.startTime;
-    return start !== undefined && start >= startedAt && start !== draft.base.time ? draft : undefined;
+    return start !== undefined && start >= startedAt ? draft : undefined;
   }
 
   private remember(key: string, draft: CumulativeDraft, now: number): void {
