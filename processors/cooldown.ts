@@ -8,13 +8,16 @@
 // SQLite), and a held firing is released at its deadline only if this instance re-acquires the
 // cooldown (else another instance notified it: it is dropped). Held firings are persisted in the
 // key-value namespace `cooldown.held/<component id>` (key: fingerprint, value {rule, until, alert})
-// and restored at start. A resolve is announced by one instance only: it takes the lock
-// `<fingerprint>\u001fresolve` until the current cooldown deadline (no deadline → it passes).
+// and restored at start; a restored one is released only once fresh data confirm its alert since
+// the start (the rule's AlertLiveness `confirmed`, or a firing), never on the clock alone: without
+// data the rule resolves it stale, and the resolve drops it. A resolve is announced by one
+// instance only: it takes the lock `<fingerprint>\u001fresolve` until the current cooldown
+// deadline (no deadline → it passes).
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
-import { type Alert, fingerprintHash, type Item } from "../src/signal.ts";
+import { type Alert, type AlertLiveness, fingerprintHash, type Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { nonNegativeNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
@@ -45,6 +48,8 @@ interface CooldownEntry {
   timer?: Subscription;
   /** A firing went out and its resolve has not: the reader is owed the green resolve. */
   open?: boolean;
+  /** Restored held firing: not released until fresh data confirm the alert. */
+  awaiting?: boolean;
 }
 
 /** All cooldown state in one object; with a StateStore the deadlines and held firings are also stored. */
@@ -132,14 +137,23 @@ export function createCooldown(
       state.entries.set(item.fingerprint, e);
     }
     if (until > e.until) e.until = until;
-    if (counted) state.suppressed++;
+    if (counted) {
+      state.suppressed++;
+      e.awaiting = undefined; // a firing now: fresh data
+    }
     logger.debug({ fingerprint: item.fingerprint, until: e.until }, "alert suppressed by cooldown");
-    if (!e.held) e.timer = scheduler.schedule(() => release(item.fingerprint), Math.max(0, e.until - now));
+    if (!e.timer) e.timer = scheduler.schedule(() => release(item.fingerprint), Math.max(0, e.until - now));
     e.held = item;
     saveHeld(item.fingerprint, e);
   };
 
   const release = (fingerprint: string) => {
+    const waiting = state.entries.get(fingerprint);
+    if (waiting?.awaiting) {
+      waiting.timer = undefined; // released when data confirm it (confirm), dropped by its resolve
+      logger.debug({ fingerprint }, "restored held firing waits for fresh data");
+      return;
+    }
     if (!store) return releaseNow(fingerprint, true);
     sequencer.run(
       () => {
@@ -246,7 +260,29 @@ export function createCooldown(
     });
   };
 
+  /** A rule confirmed a restored alert with fresh data: its held firing may go when due. */
+  const confirm = (item: AlertLiveness) => {
+    const e = state.entries.get(item.alert.fingerprint);
+    if (item.state !== "confirmed" || !e?.awaiting) return;
+    e.awaiting = undefined;
+    if (e.held && !e.timer) {
+      const wait = Math.max(0, e.until - scheduler.now());
+      e.timer = scheduler.schedule(() => release(item.alert.fingerprint), wait);
+    }
+  };
+
   const handle = (item: Item, emit: Emit) => {
+    if (item.kind === "liveness") {
+      const step = () => {
+        confirm(item);
+        emit(item);
+      };
+      if (!store) return step();
+      return sequencer.run(step, (err) => {
+        logger.error({ err: String(err) }, "cooldown failed on an alert's liveness; passing it on");
+        emit(item);
+      });
+    }
     if (item.kind !== "alert" || item.status === "escalated") return emit(item);
     if (!store) {
       decide(item, emit);
@@ -272,6 +308,8 @@ export function createCooldown(
             if (typeof saved?.until !== "number" || saved.alert?.kind !== "alert") continue;
             if (state.entries.get(key)?.held) continue;
             hold(saved.alert, saved.until, false, saved.open !== false);
+            const e = state.entries.get(key);
+            if (e) e.awaiting = true;
           }
         }),
       (err) => logger.warn({ err: String(err) }, "cooldown: could not restore held firings"),

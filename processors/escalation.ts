@@ -5,15 +5,18 @@
 // With a StateStore (context.state) each tracked alert is persisted in the key-value namespace
 // `escalation/<component id>` (key: fingerprint, value {alert, firstNoticeAt, level}), written when
 // tracking starts, when the alert's values change and after each level; a resolve deletes it. At
-// start the records are restored and re-armed: an escalation that fell due while the process was
-// down fires at once (the record's presence means no resolve was seen), and one whose record was
-// deleted (resolved, here or on another instance) is dropped when its timer comes. Each level is
-// sent by one instance only (a cooldown lock per fingerprint, first notice and level).
+// start the records are restored but not armed: an alert is only as live as its data, so nothing
+// escalates until fresh data confirm it since the start (the rule's AlertLiveness `confirmed`, or a
+// firing notice); then an escalation that fell due while the process was down fires at once, the
+// later levels on the first notice's clock. Without data the rule resolves it stale, which deletes
+// the record. One whose record was deleted (resolved, here or on another instance) is dropped when
+// its timer comes. Each level is sent by one instance only (a cooldown lock per fingerprint, first
+// notice and level).
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
-import type { Alert, Item } from "../src/signal.ts";
+import type { Alert, AlertLiveness, Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveNumber, severitySchema } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
@@ -45,6 +48,8 @@ interface Tracked {
   /** Levels already sent. */
   level: number;
   timer?: Subscription;
+  /** Seen firing since this process started (a restored record is not, until data confirm it). */
+  confirmed: boolean;
 }
 
 /** All escalation state in one object; with a StateStore each tracked alert is also stored. */
@@ -59,6 +64,8 @@ export interface EscalationProcessor extends Processor {
   status(): {
     tracked: number;
     pending_escalations: number;
+    /** Restored from before a restart, waiting for fresh data before any escalation. */
+    awaiting_data: number;
     escalated: number;
     cancelled: number;
     levels_minutes: number[];
@@ -214,6 +221,12 @@ export function createEscalation(
     if (t) {
       t.alert = item; // newer values for the eventual escalation; the clock keeps the first notice
       save(item.fingerprint, t);
+      if (!t.confirmed) {
+        // Fresh data since the restart: the restored record's timers resume.
+        t.confirmed = true;
+        logger.debug({ fingerprint: item.fingerprint }, "restored escalation confirmed by data");
+        arm(item.fingerprint, t);
+      }
       return;
     }
     const now = scheduler.now();
@@ -231,29 +244,33 @@ export function createEscalation(
       if (state.tracked.has(item.fingerprint)) return;
       const saved = savedOf(value);
       const fresh: Tracked = saved
-        ? { alert: item, firstNoticeAt: saved.firstNoticeAt, level: saved.level }
-        : { alert: item, firstNoticeAt: now, level: 0 };
+        ? { alert: item, firstNoticeAt: saved.firstNoticeAt, level: saved.level, confirmed: true }
+        : { alert: item, firstNoticeAt: now, level: 0, confirmed: true };
       state.tracked.set(item.fingerprint, fresh);
       save(item.fingerprint, fresh);
       arm(item.fingerprint, fresh);
     });
   };
 
+  /** A rule's word on a restored alert: `confirmed` is fresh data, as a firing notice is. */
+  const live = (item: AlertLiveness): MaybePromise<void> =>
+    item.state === "confirmed" ? track(item.alert) : undefined;
+
   const handle = (item: Item, emit: Emit) => {
     emit(item);
-    if (item.kind !== "alert") return;
+    if (item.kind !== "alert" && item.kind !== "liveness") return;
+    const step = () => (item.kind === "alert" ? track(item) : live(item));
+    const fingerprint = item.kind === "alert" ? item.fingerprint : item.alert.fingerprint;
     if (!store) {
-      track(item);
+      step();
       return;
     }
-    sequencer.run(
-      () => track(item),
-      (err) =>
-        logger.error({ err: String(err), fingerprint: item.fingerprint }, "escalation tracking failed"),
+    sequencer.run(step, (err) =>
+      logger.error({ err: String(err), fingerprint }, "escalation tracking failed"),
     );
   };
 
-  /** Records left by a previous process: tracked again; overdue ones are checked at once. */
+  /** Records left by a previous process: tracked again, armed once data confirm them. */
   const restore = () => {
     if (!store || !ns) return;
     sequencer.run(
@@ -262,9 +279,13 @@ export function createEscalation(
           for (const { key, value } of entries) {
             const saved = savedOf(value);
             if (!saved || saved.level >= levels.length || state.tracked.has(key)) continue;
-            const t: Tracked = { alert: saved.alert, firstNoticeAt: saved.firstNoticeAt, level: saved.level };
+            const t: Tracked = {
+              alert: saved.alert,
+              firstNoticeAt: saved.firstNoticeAt,
+              level: saved.level,
+              confirmed: false,
+            };
             state.tracked.set(key, t);
-            arm(key, t);
           }
         }),
       (err) => logger.warn({ err: String(err) }, "escalation: could not restore tracked alerts"),
@@ -279,10 +300,15 @@ export function createEscalation(
     ...processor,
     status() {
       let pending = 0;
-      for (const t of state.tracked.values()) if (t.level < levels.length) pending++;
+      let awaiting = 0;
+      for (const t of state.tracked.values()) {
+        if (!t.confirmed) awaiting++;
+        else if (t.level < levels.length) pending++;
+      }
       return {
         tracked: state.tracked.size,
         pending_escalations: pending,
+        awaiting_data: awaiting,
         escalated: state.escalated,
         cancelled: state.cancelled,
         levels_minutes: levels,

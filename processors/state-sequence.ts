@@ -9,7 +9,7 @@ import { Observable, type OperatorFunction } from "rxjs";
 import type { Emit, StageFactory } from "../src/fuse.ts";
 import type { Item } from "../src/signal.ts";
 import { isPromise, type MaybePromise } from "../src/state/store.ts";
-import { type Outlets, statefulProcessor } from "./rules/stream.ts";
+import { isAlertState, type Outlets, statefulProcessor } from "./rules/stream.ts";
 
 export type { Emit };
 
@@ -129,7 +129,7 @@ export function sequencedOperator(
       outlets.add(emit);
       const upstream = source.subscribe({
         next: (item) => {
-          if (item.kind !== "alert") return subscriber.next(item);
+          if (!isAlertState(item)) return subscriber.next(item);
           try {
             handle(item, emit);
           } catch (err) {

@@ -256,6 +256,11 @@ export function createThrottle(
   };
 
   const handle = (item: Item, emit: Emit) => {
+    if (item.kind === "liveness") {
+      // A rule's firing alert restored after a restart: active (as /status counts), no message.
+      state.active.add(item.alert.fingerprint);
+      return emit(item);
+    }
     if (item.kind !== "alert") return emit(item);
     if (!store) {
       decide(item, emit);

@@ -140,10 +140,24 @@ export interface ErrorEvent {
   readonly resource?: Attributes;
 }
 
+/**
+ * A rule's word on a firing alert it restored after a restart; bookkeeping, never a message.
+ * `restored`: at start, firing as far as the rule knows, not yet confirmed by any data;
+ * `confirmed`: fresh data breach again. Notice processors keep time-driven work (escalation, a
+ * held repeat) off an alert until it is confirmed; an unconfirmed one resolves stale instead.
+ */
+export interface AlertLiveness {
+  readonly kind: "liveness";
+  readonly state: "restored" | "confirmed";
+  /** The firing alert as it stands (confirmed: with the fresh values). */
+  readonly alert: Alert;
+  readonly at: number;
+}
+
 export type Signal = MetricPoint | SpanSignal;
 export type Notice = Alert | Digest | ErrorEvent;
 /** Anything that flows on a pipeline stream. */
-export type Item = Signal | Notice;
+export type Item = Signal | Notice | AlertLiveness;
 
 export const isAlert = (item: Item): item is Alert => item.kind === "alert";
 export const isMetric = (item: Item): item is MetricPoint => item.kind === "metric";

@@ -11,7 +11,7 @@ import { type ThrottleProcessor, throttleFactory } from "../processors/throttle.
 import type { Alert } from "../src/signal.ts";
 import { SqliteStateStore } from "../src/state/sqlite-store.ts";
 import { type Wired, wire } from "./state-processors-support.ts";
-import { alert } from "./support/alerts.ts";
+import { alert, liveness } from "./support/alerts.ts";
 import { MIN, SEC, VirtualClock } from "./support/virtual-clock.ts";
 
 let dir: string;
@@ -77,7 +77,7 @@ describe("cooldown on SQLite across a restart", () => {
     expect(b.out).toHaveLength(1);
   });
 
-  it("a held re-fire survives the restart and is released at the deadline; a resolve after it drops it", async () => {
+  it("a held re-fire survives the restart, released once fresh data confirm it; a resolve drops it", async () => {
     const first = boot(0);
     const a = await wire<unknown, CooldownProcessor>(cooldownFactory, { default: 10 }, first);
     a.input.next(alert("disk_usage"));
@@ -97,9 +97,13 @@ describe("cooldown on SQLite across a restart", () => {
     const b = await wire<unknown, CooldownProcessor>(cooldownFactory, { default: 10 }, second);
     second.clock.advanceTo(6 * MIN);
     b.input.next(alert("rpc_error_rate", "resolved")); // resolved while held: both go
+    second.clock.advanceTo(12 * MIN);
+    expect(b.out).toEqual([]); // disk_usage's deadline passed, but nothing confirmed it since the restart
+    b.input.next(liveness("confirmed", alert("disk_usage")));
     second.clock.advanceTo(20 * MIN);
-    expect(b.out.map((o) => [o.at, (o.item as Alert).fingerprint, (o.item as Alert).status])).toEqual([
-      [10 * MIN, "disk_usage", "firing"],
+    const notices = b.out.filter((o) => o.item.kind === "alert");
+    expect(notices.map((o) => [o.at, (o.item as Alert).fingerprint, (o.item as Alert).status])).toEqual([
+      [12 * MIN, "disk_usage", "firing"],
     ]);
     // Nothing left held in the store for a third process.
     const third = boot(21 * MIN);
@@ -166,7 +170,7 @@ describe("escalation on SQLite across a restart", () => {
       item.kind === "alert" && item.status === "escalated" ? [[at, item.escalationLevel]] : [],
     );
 
-  it("an escalation due while the process was down fires on restart; later levels keep the first notice's clock", async () => {
+  it("an escalation due while the process was down waits for fresh data, then fires; later levels keep the first notice's clock", async () => {
     const first = boot(0);
     const a = await wire<unknown, EscalationProcessor>(escalationFactory, config, first);
     a.input.next(critical());
@@ -175,12 +179,16 @@ describe("escalation on SQLite across a restart", () => {
 
     const second = boot(20 * MIN); // level 1 fell due at 15 min, while nothing ran
     const b = await wire<unknown, EscalationProcessor>(escalationFactory, config, second);
-    expect(b.processor.status()).toMatchObject({ tracked: 1, pending_escalations: 1 });
-    second.clock.advanceTo(21 * MIN);
-    expect(escalations(b)).toEqual([[20 * MIN, 1]]);
+    expect(b.processor.status()).toMatchObject({ tracked: 1, pending_escalations: 0, awaiting_data: 1 });
+    second.clock.advanceTo(22 * MIN);
+    expect(escalations(b)).toEqual([]); // nobody has seen data for it since the restart
+    b.input.next(liveness("confirmed", critical())); // the rule's fresh data breach again
+    second.clock.advanceBy(0);
+    expect(escalations(b)).toEqual([[22 * MIN, 1]]);
+    expect(b.processor.status()).toMatchObject({ pending_escalations: 1, awaiting_data: 0 });
     second.clock.advanceTo(30 * MIN);
     expect(escalations(b)).toEqual([
-      [20 * MIN, 1],
+      [22 * MIN, 1],
       [30 * MIN, 2],
     ]);
     second.clock.advanceTo(90 * MIN);

@@ -9,7 +9,7 @@ import {
   type StageFactory,
   type StageInterest,
 } from "../../src/fuse.ts";
-import type { Item } from "../../src/signal.ts";
+import type { Alert, AlertLiveness, Item } from "../../src/signal.ts";
 
 export class Outlets {
   private readonly emits = new Set<Emit>();
@@ -31,12 +31,17 @@ export class Outlets {
   }
 }
 
-const ALERTS: StageInterest = { kinds: ["alert"] };
+const ALERTS: StageInterest = { kinds: ["alert", "liveness"] };
+
+/** What notice processors handle: alerts, and rules' word on restored ones (AlertLiveness). */
+export function isAlertState(item: Item): item is Alert | AlertLiveness {
+  return item.kind === "alert" || item.kind === "liveness";
+}
 
 /**
- * A processor whose `handle` decides per alert what to emit (via `emit`; other items pass
- * unchanged), and whose `onComplete` may flush held items before the stream completes. Returns
- * the synchronous stage and the operator derived from it.
+ * A processor whose `handle` decides per alert (or alert liveness) what to emit (via `emit`;
+ * other items pass unchanged), and whose `onComplete` may flush held items before the stream
+ * completes. Returns the synchronous stage and the operator derived from it.
  */
 export function statefulProcessor(
   outlets: Outlets,
@@ -49,7 +54,7 @@ export function statefulProcessor(
     return {
       push: (item) => {
         // Only alerts concern these processors: everything else passes on the fast path.
-        if (item.kind !== "alert") return emit(item);
+        if (!isAlertState(item)) return emit(item);
         try {
           handle(item, emit);
         } catch (err) {

@@ -1,5 +1,5 @@
 // Alert fixtures for notice-processor tests.
-import type { Alert, Severity } from "../../src/signal.ts";
+import type { Alert, AlertLiveness, Severity } from "../../src/signal.ts";
 
 export function alert(
   fingerprint: string,
@@ -21,4 +21,9 @@ export function alert(
     route: "default",
     ...extra,
   };
+}
+
+/** A rule's word on a restored alert (`confirmed`: fresh data breach again). */
+export function liveness(state: AlertLiveness["state"], of: Alert, at = 0): AlertLiveness {
+  return { kind: "liveness", state, alert: of, at };
 }
