@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
 import { buildSpec, validateAggregation } from "./rules/build-spec.ts";
-import { RuleEngine, type RuleProcessor } from "./rules/rule-engine.ts";
+import { createRuleProcessor, type RuleProcessor } from "./rules/rule-engine.ts";
 import { commonRuleShape, finiteNumber, positiveNumber, validateSelection } from "./rules/schema.ts";
 import { AGGREGATIONS } from "./rules/spec.ts";
 
@@ -46,14 +46,6 @@ export const spikeFactory = defineFactory({
       comparison: "increase",
       baselineSeconds: config.baseline_window,
     });
-    const engine = new RuleEngine(spec, context.scheduler, context.logger);
-    return {
-      spec,
-      stage: (emit) => engine.stage(emit),
-      operator: engine.operator(),
-      breaches: () => engine.breaches(),
-      status: () => engine.status(),
-      shutdown: async () => engine.flushRatios(),
-    };
+    return createRuleProcessor(spec, context);
   },
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
 import { buildSpec, validateAggregation } from "./rules/build-spec.ts";
-import { RuleEngine, type RuleProcessor } from "./rules/rule-engine.ts";
+import { createRuleProcessor, type RuleProcessor } from "./rules/rule-engine.ts";
 import { commonRuleShape, finiteNumber, validateSelection } from "./rules/schema.ts";
 import { AGGREGATIONS } from "./rules/spec.ts";
 
@@ -22,14 +22,6 @@ export const thresholdFactory = defineFactory({
   validate: (config) => [...validateSelection(config), ...validateAggregation("threshold", config)],
   create(config, context): RuleProcessor {
     const spec = buildSpec("threshold", config, context, { comparison: config.op, baselineSeconds: 0 });
-    const engine = new RuleEngine(spec, context.scheduler, context.logger);
-    return {
-      spec,
-      stage: (emit) => engine.stage(emit),
-      operator: engine.operator(),
-      breaches: () => engine.breaches(),
-      status: () => engine.status(),
-      shutdown: async () => engine.flushRatios(),
-    };
+    return createRuleProcessor(spec, context);
   },
 });

@@ -5,6 +5,9 @@ import { pino } from "pino";
 import { asyncScheduler, type SchedulerLike, Subject } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { cooldownFactory } from "../processors/cooldown.ts";
+import { firingNamespace } from "../processors/rules/firing-records.ts";
+import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
+import { thresholdFactory } from "../processors/threshold.ts";
 import { throttleFactory } from "../processors/throttle.ts";
 import type { Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
@@ -14,6 +17,7 @@ import { create, freePort, startRedis, stopRedis, until } from "./state-processo
 import { cleanupPrefix, REDIS_URL, randomPrefix, requireRedis } from "./state-redis-support.ts";
 import { alert } from "./support/alerts.ts";
 import { captureLogger } from "./support/capture-logger.ts";
+import { gauge, VirtualClock } from "./support/virtual-clock.ts";
 
 const available = await requireRedis();
 const scheduler = asyncScheduler as SchedulerLike;
@@ -136,5 +140,65 @@ describe.runIf(available)("processors on a FallbackStore when Redis dies", () =>
     ]);
     expect(i.state.status()).toMatchObject({ backend: "redis", degraded: true });
     expect(capture.records().some((r) => String(r.msg).includes("unreachable"))).toBe(true);
+  });
+});
+
+describe.runIf(available)("a rule's firing records on Redis, shared by instances", () => {
+  it("a restarted instance leaves a live instance's firing alone and resolves an orphaned one stale", async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => cleanupPrefix(prefix));
+    const clock = new VirtualClock();
+    clock.advanceTo(1_000_000);
+    const config = {
+      metric: "pipeline.health.score",
+      group_by: ["service.name"],
+      op: "below",
+      threshold: 30,
+      severity: "critical",
+      component: "system",
+    };
+    const ruleOn = async (name: string) => {
+      const state = await openStateStore(REDIS_URL, { logger: silent, instanceId: name, keyPrefix: prefix });
+      const rule = await create<unknown, RuleProcessor>(thresholdFactory, config, {
+        scheduler: clock.scheduler,
+        state,
+        id: "threshold/system_health",
+      });
+      const input = new Subject<Item>();
+      const out: Item[] = [];
+      const subscription = input.pipe(rule.operator).subscribe((item) => out.push(item));
+      cleanups.push(async () => {
+        subscription.unsubscribe();
+        await state.close();
+      });
+      return { state, rule, input, out, subscription };
+    };
+    const records = async (i: { state: StateStore }) =>
+      (await i.state.list(firingNamespace("threshold/system_health"), clock.now())).length;
+
+    const a = await ruleOn("a");
+    a.input.next(gauge("pipeline.health.score", 12, {}, { "service.name": "scraper" }));
+    await until(async () => (await records(a)) === 1, "a's firing record");
+
+    // b starts while a is live (its record is fresh): b does not take a's firing over.
+    clock.advanceBy(10_000);
+    const b = await ruleOn("b");
+    await new Promise((r) => setTimeout(r, 200));
+    clock.advanceBy(0);
+    expect(b.rule.status()).toMatchObject({ firing: 0, alerts_restored: 0 });
+
+    // a dies; once nobody refreshed the record for 2 check intervals + 1 min, b holds it, awaiting data…
+    a.subscription.unsubscribe();
+    clock.advanceBy(180_000);
+    await until(() => b.rule.status().alerts_restored === 1, "b restores the orphaned firing");
+    clock.advanceBy(0);
+    expect(b.out).toEqual([expect.objectContaining({ kind: "liveness", state: "restored" })]);
+    // …and, with no data, resolves it once after the stale time (300 s).
+    for (let s = 0; s < 6; s++) clock.advanceBy(60_000);
+    const resolved = b.out.filter((i): i is Alert => i.kind === "alert");
+    expect(resolved.map((r) => [r.status, r.summary])).toEqual([
+      ["resolved", expect.stringContaining("no data since restart")],
+    ]);
+    await until(async () => (await records(b)) === 0, "the record is gone");
   });
 });

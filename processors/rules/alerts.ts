@@ -21,8 +21,15 @@ function labelText(labels: Readonly<Record<string, string>>): string {
     .join(", ");
 }
 
+/** Why a stale resolve happened: no data for the stale time, or none since a restart. */
+function staleText(spec: RuleSpec, g: SeriesGroup): string {
+  if (g.restoredFrom === undefined) return `no data for ${formatNumber(spec.staleAfterMs / 1000)} s`;
+  return `no data since restart (last data ${new Date(g.restoredFrom).toISOString()})`;
+}
+
 function defaultSummary(
   spec: RuleSpec,
+  g: SeriesGroup,
   status: AlertStatus,
   reading: Reading | undefined,
   stale: boolean,
@@ -31,7 +38,7 @@ function defaultSummary(
   let text: string;
   if (status === "resolved") {
     text = stale
-      ? `${spec.rule} resolved: no data for ${formatNumber(spec.staleAfterMs / 1000)} s`
+      ? `${spec.rule} resolved: ${staleText(spec, g)}`
       : `${spec.rule} resolved (now ${withUnit(value, spec.unit)})`;
   } else if (spec.type === "spike") {
     text =
@@ -86,7 +93,7 @@ export function buildAlert(
 ): Alert {
   let summary = spec.summary
     ? renderTemplate(spec.summary, spec, status, g, reading)
-    : defaultSummary(spec, status, reading, stale);
+    : defaultSummary(spec, g, status, reading, stale);
   const labels = labelText(g.labels);
   if (!spec.summary && labels) summary += ` for ${labels}`;
   const value = reading?.value;
@@ -114,6 +121,7 @@ export function buildAlert(
   const details: Record<string, string | number | boolean> = {};
   if (reading?.increase !== undefined) details.increase_percent = Number(reading.increase.toFixed(2));
   if (stale) details.stale = true;
+  if (stale && g.restoredFrom !== undefined) details.no_data_since_restart = true;
   if (Object.keys(details).length > 0) alert.details = details;
   return alert;
 }

@@ -40,6 +40,14 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
     return level?.get(groupValue(attributes, resource, keys[last] as AttributeReader)) as G | undefined;
   }
 
+  /** The group at `path`, if it exists. */
+  at(path: readonly string[]): G | undefined {
+    if (this.keys.length === 0) return this.single;
+    let level: Level<G> | undefined = this.root;
+    for (let i = 0; i < path.length - 1 && level; i++) level = level.get(path[i] as string) as Level<G>;
+    return level?.get(path[path.length - 1] as string) as G | undefined;
+  }
+
   /** The group path (group_by values) a point belongs to. */
   pathOf(attributes: Attributes, resource: Attributes): string[] {
     return this.keys.map((k) => groupValue(attributes, resource, k));
@@ -83,6 +91,11 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
       levels[i - 1]?.delete(g.path[i - 1] as string);
     }
   }
+}
+
+/** The path of the group whose labels these are (a label is absent when its attribute was). */
+export function pathOfLabels(groupBy: readonly string[], labels: Readonly<Record<string, string>>): string[] {
+  return groupBy.map((k) => labels[k] ?? MISSING);
 }
 
 function groupValue(attributes: Attributes, resource: Attributes, read: AttributeReader): string {

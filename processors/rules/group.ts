@@ -1,6 +1,6 @@
 // Per-group state of a rule: its windows plus the alert state machine fields. One plain object
 // per group, so a later StateStore can persist it.
-import type { HistogramPoint } from "../../src/signal.ts";
+import type { Alert, HistogramPoint } from "../../src/signal.ts";
 import { histogramQuantile } from "./quantile.ts";
 import type { Reading, RuleSpec } from "./spec.ts";
 import { RingWindow } from "./window.ts";
@@ -23,6 +23,15 @@ export class SeriesGroup {
   pendingSince = 0;
   firingSince = 0;
   lastBreachAt = 0;
+  /**
+   * Restored firing after a restart and not yet judged by fresh data: when its data last came
+   * before the restart (ms, from its record); undefined for every live group.
+   */
+  restoredFrom: number | undefined;
+  /** When the group's firing record was last written (ms). */
+  savedAt = Number.NEGATIVE_INFINITY;
+  /** While firing: the alert as last built (what its record keeps). */
+  firingAlert: Alert | undefined;
   /** Reused on every evaluation (no allocation per point); copy what must outlive it. */
   readonly reading: Reading = { value: Number.NaN, baseline: undefined, increase: undefined, breach: false };
   evaluated = false;

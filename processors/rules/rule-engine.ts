@@ -1,20 +1,24 @@
 // The streaming rule engine shared by `threshold` and `spike`: arriving signals update their
 // group's window and can fire at once (same `next` call; ratio rules at the same instant, once
 // their batch is in); a check_interval tick drives the time-based transitions (pending → firing
-// after `for`, resolve, stale series).
+// after `for`, resolve, stale series). With a state store its firing groups survive a restart as
+// restored, awaiting fresh data (firing-records.ts says why, restored-firings.ts how).
 import type { Logger } from "pino";
 import { interval, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
-import type { ComponentStatus, Processor } from "../../src/component.ts";
+import type { ComponentContext, ComponentStatus, Processor } from "../../src/component.ts";
 import { type Emit as ItemEmit, operatorFromStages, type ProcessorStage } from "../../src/fuse.ts";
-import type { Alert, Attributes, Item, MetricPoint } from "../../src/signal.ts";
+import type { Alert, AlertLiveness, Attributes, Item, MetricPoint } from "../../src/signal.ts";
 import { buildAlert } from "./alerts.ts";
+import { FiringRecords } from "./firing-records.ts";
 import { readGroup, readLast, SeriesGroup } from "./group.ts";
 import { GroupIndex } from "./group-index.ts";
 import { fingerprintOf } from "./matchers.ts";
+import { RestoredFirings } from "./restored-firings.ts";
 import { isNegativeDelta } from "./selection.ts";
 import type { Reading, RuleSpec } from "./spec.ts";
 
-export type Emit = (alert: Alert) => void;
+/** Where a rule's alerts go (and its word on restored ones). */
+export type Emit = (item: Alert | AlertLiveness) => void;
 
 /** What threshold/spike factories return: a Processor that can also list its current breaches. */
 export interface RuleProcessor extends Processor {
@@ -50,8 +54,9 @@ export class RuleEngine {
   private readonly dirtyRatios: SeriesGroup[] = [];
   private ratioCheck: Subscription | undefined;
   private ratioEmit: Emit | undefined;
+  private readonly restart: RestoredFirings;
 
-  constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger) {
+  constructor(spec: RuleSpec, scheduler: SchedulerLike, logger: Logger, records?: FiringRecords) {
     this.spec = spec;
     this.groups = new GroupIndex(spec.groupBy);
     this.nameA = spec.selection.metrics[0] ?? "\u0000";
@@ -59,6 +64,7 @@ export class RuleEngine {
     this.lastOnly = spec.aggregation === "last";
     this.scheduler = scheduler;
     this.logger = logger;
+    this.restart = new RestoredFirings(spec, this.groups, scheduler, logger, records);
   }
 
   /** The point's group, created on first sight; undefined past max_series (counted, logged). */
@@ -173,7 +179,10 @@ export class RuleEngine {
 
   private stepUp(g: SeriesGroup, reading: Reading, now: number, emit: Emit): void {
     g.lastBreachAt = now;
-    if (g.phase === "firing") return;
+    if (g.phase === "firing") {
+      if (g.restoredFrom !== undefined) this.restart.confirm(g, reading, now, emit);
+      return;
+    }
     if (g.phase === "inactive") {
       g.phase = "pending";
       g.pendingSince = now;
@@ -186,7 +195,9 @@ export class RuleEngine {
       { rule: this.spec.rule, fingerprint: g.fingerprint, value: reading.value },
       "rule firing",
     );
-    emit(buildAlert(this.spec, g, "firing", now, reading));
+    const alert = buildAlert(this.spec, g, "firing", now, reading);
+    this.restart.fired(g, alert, now);
+    emit(alert);
   }
 
   private resolve(
@@ -199,7 +210,9 @@ export class RuleEngine {
     g.phase = "inactive";
     this.resolved++;
     this.logger.debug({ rule: this.spec.rule, fingerprint: g.fingerprint, stale }, "rule resolved");
-    if (this.spec.resolve) emit(buildAlert(this.spec, g, "resolved", now, reading, stale));
+    const alert = buildAlert(this.spec, g, "resolved", now, reading, stale);
+    this.restart.resolved(g);
+    if (this.spec.resolve) emit(alert);
   }
 
   /** Time-driven evaluation of every group. */
@@ -222,9 +235,18 @@ export class RuleEngine {
       } else if (g.phase === "pending") {
         g.phase = "inactive";
       } else if (g.phase === "firing" && now - g.lastBreachAt >= this.spec.keepFiringForMs) {
-        this.resolve(g, now, reading, false, emit);
+        // No verdict (no fresh data, a window or baseline not covered) leaves a restored alert be.
+        if (g.restoredFrom === undefined || !Number.isNaN(reading.value))
+          this.resolve(g, now, reading, false, emit);
       }
+      if (g.phase === "firing") this.restart.refresh(g, now);
     }
+  }
+
+  /** Shutdown: judge a batch still waiting, write the firing groups' records. */
+  shutdown(): void {
+    this.flushRatios();
+    this.restart.shutdown(this.groups.values());
   }
 
   breaches(): Alert[] {
@@ -243,10 +265,12 @@ export class RuleEngine {
   status(): ComponentStatus {
     let firing = 0;
     let pending = 0;
+    let awaiting = 0;
     let bytes = 0;
     for (const g of this.groups.values()) {
       if (g.phase === "firing") firing++;
       else if (g.phase === "pending") pending++;
+      if (g.restoredFrom !== undefined) awaiting++;
       bytes += g.bytes();
     }
     const s = this.spec;
@@ -267,6 +291,9 @@ export class RuleEngine {
       series_over_limit: this.seriesOverLimit,
       firing,
       pending,
+      firing_awaiting_data: awaiting,
+      alerts_restored: this.restart.restored,
+      alerts_confirmed: this.restart.confirmed,
       alerts_fired: this.fired,
       alerts_resolved: this.resolved,
       signals_matched: this.matched,
@@ -281,6 +308,7 @@ export class RuleEngine {
    * check_interval tick (on the injected scheduler) emits into the same `emit` until closed.
    */
   stage(emit: ItemEmit): ProcessorStage {
+    this.restart.wire(emit);
     const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() => {
       try {
         this.tick(emit);
@@ -327,6 +355,7 @@ export class RuleEngine {
       push,
       complete: () => this.flushRatios(),
       close: () => {
+        this.restart.wire(undefined);
         ticks.unsubscribe();
         this.ratioCheck?.unsubscribe();
         this.ratioCheck = undefined;
@@ -341,4 +370,19 @@ export class RuleEngine {
   operator(): OperatorFunction<Item, Item> {
     return operatorFromStages([(emit) => this.stage(emit)]);
   }
+}
+
+/** A threshold/spike processor on `spec`; with a state store its firing groups survive restarts. */
+export function createRuleProcessor(spec: RuleSpec, context: ComponentContext): RuleProcessor {
+  const { scheduler, logger, state } = context;
+  const records = state && new FiringRecords(state, context.id, scheduler, logger, spec.checkIntervalMs);
+  const engine = new RuleEngine(spec, scheduler, logger, records);
+  return {
+    spec,
+    stage: (emit) => engine.stage(emit),
+    operator: engine.operator(),
+    breaches: () => engine.breaches(),
+    status: () => engine.status(),
+    shutdown: async () => engine.shutdown(),
+  };
 }

@@ -57,9 +57,12 @@ export function healthRequest(hosts: readonly string[], value: number): unknown 
   };
 }
 
-/** Start `alertpipe run` on the fixture with the given state and Slack URL; resolves once it listens. */
-export async function startCollector(env: Record<string, string>): Promise<Collector> {
-  const cli = startCli(["run", OUTBOX_FIXTURE], cleanEnv(env));
+/** Start `alertpipe run` on a fixture with the given state and Slack URL; resolves once it listens. */
+export async function startCollector(
+  env: Record<string, string>,
+  fixture = OUTBOX_FIXTURE,
+): Promise<Collector> {
+  const cli = startCli(["run", fixture], cleanEnv(env));
   let line: RegExpMatchArray;
   try {
     line = await cli.waitFor(/"otlp":"(127\.0\.0\.1:\d+)".*?"status":"(127\.0\.0\.1:\d+)"/, 15_000);

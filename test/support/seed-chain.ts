@@ -10,6 +10,7 @@ import { type ThrottleProcessor, throttleFactory } from "../../processors/thrott
 import type { ComponentFactory, Processor } from "../../src/component.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../../src/service.ts";
 import type { Alert, Item } from "../../src/signal.ts";
+import type { StateStore } from "../../src/state/store.ts";
 import { testContext } from "./context.ts";
 import { VirtualClock } from "./virtual-clock.ts";
 
@@ -22,12 +23,16 @@ const factories: Record<string, ComponentFactory<"processor">> = {
 };
 
 /** The seed processors exactly as the shipped pipeline.yaml configures them, through the real loader. */
-export async function buildSeedProcessors(clock: VirtualClock, env: Record<string, string> = {}) {
+export async function buildSeedProcessors(
+  clock: VirtualClock,
+  env: Record<string, string> = {},
+  state?: StateStore,
+) {
   const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env });
   const built = new Map<string, Processor>();
   for (const spec of config.components.values()) {
     if (spec.kind !== "processor" || !factories[spec.factory.type]) continue;
-    const context = testContext({ id: spec.id, scheduler: clock.scheduler });
+    const context = testContext({ id: spec.id, scheduler: clock.scheduler, ...(state ? { state } : {}) });
     built.set(spec.id, (await spec.factory.create(spec.config, context)) as Processor);
   }
   const rules = [...built]
@@ -41,15 +46,21 @@ export async function buildSeedProcessors(clock: VirtualClock, env: Record<strin
   };
 }
 
-/** A running seed chain: push signals into `input`; `out` records everything with its time. */
-export async function seedChain(env: Record<string, string> = {}) {
-  const clock = new VirtualClock();
-  const p = await buildSeedProcessors(clock, env);
+/**
+ * A running seed chain: push signals into `input`; `out` records everything with its time. With
+ * a state store and a clock set to when it starts, one process of several on that store.
+ */
+export async function seedChain(
+  env: Record<string, string> = {},
+  process: { clock?: VirtualClock; state?: StateStore } = {},
+) {
+  const clock = process.clock ?? new VirtualClock();
+  const p = await buildSeedProcessors(clock, env, process.state);
   const input = new Subject<Item>();
   const out: { at: number; item: Item }[] = [];
   let stream = input.asObservable();
   for (const op of [...p.rules, p.cooldown, p.escalation, p.throttle]) stream = stream.pipe(op.operator);
-  stream.subscribe((item) => out.push({ at: clock.now(), item }));
+  const subscription = stream.subscribe((item) => out.push({ at: clock.now(), item }));
   const alerts = (): (Alert & { seenAt: number })[] =>
     out.flatMap((o) =>
       o.item.kind === "alert"
@@ -58,5 +69,5 @@ export async function seedChain(env: Record<string, string> = {}) {
           ? o.item.alerts.map((a) => ({ ...a, seenAt: o.at }))
           : [],
     );
-  return { clock, input, out, alerts, ...p };
+  return { clock, input, out, alerts, subscription, ...p };
 }
