@@ -53,8 +53,9 @@ describe("e2e: restart with SQLite state, no data after it", () => {
     expect(await counts(first)).toEqual({ firing: 1, active: 1 });
     expect(await first.cli.stop()).toBe(0);
     running.splice(0);
-    // Down past the escalation delay (3 s after the first notice).
-    await new Promise((r) => setTimeout(r, 4000));
+    // Down past the escalation delay (3 s after the first notice reached Slack).
+    const firedAt = slack.requests[0]?.at ?? Date.now();
+    await new Promise((r) => setTimeout(r, Math.max(0, firedAt + 3500 - Date.now())));
 
     const second = await startCollector(env, FIXTURE);
     running.push(second);

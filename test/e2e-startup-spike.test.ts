@@ -1,7 +1,7 @@
 // Issue 9.1 end to end, in real time: a scraper process with the official SDK exporting a steady 4 %
 // review rate over OTLP/HTTP JSON every 250 ms from its start, into `alertpipe run` on the shipped
 // pipeline.yaml (window 2 s, baseline 6 s), Slack a local fake. Nothing reaches Slack while the rate
-// is steady (before and after the baseline is covered); a real spike 12 s in is the one message.
+// is steady (before and after the baseline is covered); a real spike 10 s in is the one message.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,7 @@ describe("e2e: a steady scraper at start-up", () => {
     cleanups.push(() => cli.stop("SIGKILL"));
     const [, endpoint] = await cli.waitFor(/"otlp":"(127\.0\.0\.1:\d+)"/, 30_000);
     const scraper = spawn(process.execPath, [SCRAPER], {
-      env: { ...process.env, OTLP_URL: `http://${endpoint}/v1/metrics`, SPIKE_AFTER_MS: "12000" },
+      env: { ...process.env, OTLP_URL: `http://${endpoint}/v1/metrics`, SPIKE_AFTER_MS: "10000" },
       stdio: "ignore",
     });
     const exited = once(scraper, "exit");
@@ -44,13 +44,13 @@ describe("e2e: a steady scraper at start-up", () => {
       await exited;
     });
     const spikes = () => texts(slack.delivered()).filter((t) => t.includes("review_rate_spike"));
-    // The spike starts 12 s after the scraper; under load it may be judged a little later.
+    // The spike starts 10 s after the scraper; under load it may be judged a little later.
     await waitUntil(
       () => spikes().length > 0,
       45_000,
       () => `Slack got ${JSON.stringify(texts(slack.delivered()))}`,
     );
-    await new Promise((r) => setTimeout(r, 1500)); // room for anything else to show up
+    await new Promise((r) => setTimeout(r, 1000)); // room for anything else to show up
     const all = texts(slack.delivered());
     expect(all).toHaveLength(1);
     expect(all[0], all[0]).toMatch(
