@@ -16,7 +16,7 @@ import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.
 import type { ErrorEvent, Item } from "../src/signal.ts";
 import { toSentryEvent } from "./sentry-event.ts";
 
-export const sentryConfigSchema = z.object({
+export const sentryConfigSchema = z.strictObject({
   /** SENTRY_DSN; empty means "present but not configured". */
   dsn: z.string().default(""),
   /** SENTRY_ENVIRONMENT; defaults to the env var, else "production". */

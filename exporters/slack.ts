@@ -15,7 +15,7 @@ import type { Alert, Digest, Item } from "../src/signal.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
 import type { SlackMessage } from "./slack-format.ts";
 
-export const slackConfigSchema = z.object({
+export const slackConfigSchema = z.strictObject({
   /** SLACK_WEBHOOK_URL; empty means "present but not configured". */
   webhook_url: z.string().default(""),
   /** SLACK_ESCALATION_WEBHOOK_URL; empty sends escalations to webhook_url with <!channel>. */

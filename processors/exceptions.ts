@@ -71,7 +71,7 @@ export function errorEventsFrom(span: SpanSignal): ErrorEvent[] {
   return span.events.filter((e) => e.name === "exception").map((e) => errorEventFrom(span, e));
 }
 
-export const exceptionsConfigSchema = z.object({
+export const exceptionsConfigSchema = z.strictObject({
   /** Also emit for spans whose exception was recorded but whose status is not ERROR. */
   include_unset_status: z.boolean().default(true),
 });

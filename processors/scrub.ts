@@ -7,12 +7,12 @@ import { boolish } from "../src/delivery/config.ts";
 import type { ScrubPattern } from "../src/scrub/patterns.ts";
 import { createScrubber } from "../src/scrub/scrub.ts";
 
-export const scrubConfigSchema = z.object({
+export const scrubConfigSchema = z.strictObject({
   /** Off only for debugging: nothing leaves unscrubbed by default. */
   enabled: boolish.default(true),
   /** Extra patterns: `regex` (JavaScript syntax, global) replaced by `replacement`. */
   extra_patterns: z
-    .array(z.object({ regex: z.string().min(1), replacement: z.string().default("[redacted]") }))
+    .array(z.strictObject({ regex: z.string().min(1), replacement: z.string().default("[redacted]") }))
     .default([]),
 });
 

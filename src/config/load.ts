@@ -115,7 +115,7 @@ export async function loadConfigText(
         const { module: _module, delivery: rawDelivery, ...rest } = section$;
         body = rest;
         if (kind === "exporter") {
-          const parsedDelivery = deliveryConfigSchema.strict().safeParse(rawDelivery ?? {});
+          const parsedDelivery = deliveryConfigSchema.safeParse(rawDelivery ?? {});
           if (!parsedDelivery.success) {
             reportIssues(
               parsedDelivery.error.issues,

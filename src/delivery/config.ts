@@ -76,7 +76,7 @@ export const deliveryConfigShape = {
   dedupe_window: seconds(10),
 };
 
-export const deliveryConfigSchema = z.object(deliveryConfigShape);
+export const deliveryConfigSchema = z.strictObject(deliveryConfigShape);
 export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;
 
 /** Queue options from a parsed config section; ALERT_LOG_ATTEMPTS also turns attempt logging on. */
