@@ -3,7 +3,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { defineFactory, type Exporter } from "../src/component.ts";
+import { ComponentConfigError, defineFactory, type Exporter } from "../src/component.ts";
 import type { Item } from "../src/signal.ts";
 
 const ITEM_KINDS = ["metric", "span", "alert", "digest", "error"] as const;
@@ -24,9 +24,16 @@ export const fileExporterFactory = defineFactory({
   configSchema,
   create(config, context): Exporter {
     const path = resolve(context.configDir, config.path);
-    mkdirSync(dirname(path), { recursive: true });
     // Appends with a synchronous fd: each batch lands whole and in order, even at process exit.
-    let fd: number | undefined = openSync(path, "a");
+    let fd: number | undefined;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(path, "a");
+    } catch (err) {
+      throw new ComponentConfigError(["path"], `cannot append to ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     let written = 0;
     let failures = 0;
     return {

@@ -36,7 +36,8 @@ export const spikeFactory = defineFactory({
             path: ["baseline_window"],
             message:
               `at most ${MAX_BASELINE_WINDOWS} × window (${config.window} s), got ${config.baseline_window} s: ` +
-              "lower baseline_window (ALERT_BASELINE_WINDOW) or widen window (ALERT_RATE_WINDOW)",
+              "lower baseline_window or widen window",
+            related: [["window"]],
           },
         ]
       : []),

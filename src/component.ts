@@ -74,13 +74,43 @@ export interface ComponentByKind {
   exporter: Exporter;
 }
 
+/** A key path inside a component's config section, e.g. ["auth", "token"]. */
+export type ConfigKeyPath = readonly (string | number)[];
+
+/** A semantic config problem: the key it concerns, and other keys the message is also about. */
+export interface ConfigIssue {
+  readonly path: ConfigKeyPath;
+  readonly message: string;
+  /** Their environment variables are named in the error too (`window from ${env:ALERT_RATE_WINDOW}`). */
+  readonly related?: readonly ConfigKeyPath[];
+}
+
+/**
+ * Thrown by `create` or `start` when a configured value does not work (a taken port, a file that
+ * cannot be opened): the error is reported at that key's file:line, naming its env variable.
+ */
+export class ComponentConfigError extends Error {
+  readonly path: ConfigKeyPath;
+  readonly related: readonly ConfigKeyPath[];
+  constructor(
+    path: ConfigKeyPath,
+    message: string,
+    options: { related?: readonly ConfigKeyPath[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ComponentConfigError";
+    this.path = path;
+    this.related = options.related ?? [];
+  }
+}
+
 export interface ComponentFactory<K extends ComponentKind = ComponentKind, C = unknown> {
   readonly kind: K;
   readonly type: string;
   /** Full schema of the component's config section; defaults are filled by parsing `{}`. */
   readonly configSchema: z.ZodType<C>;
-  /** Semantic checks the schema cannot express; each string names the key it concerns. */
-  validate?(config: C): ReadonlyArray<{ path: readonly (string | number)[]; message: string }>;
+  /** Semantic checks the schema cannot express; each issue names the key it concerns. */
+  validate?(config: C): readonly ConfigIssue[];
   create(config: C, context: ComponentContext): ComponentByKind[K] | Promise<ComponentByKind[K]>;
 }
 
@@ -93,7 +123,7 @@ export function defineFactory<K extends ComponentKind, S extends z.ZodType>(fact
   kind: K;
   type: string;
   configSchema: S;
-  validate?(config: z.output<S>): ReadonlyArray<{ path: readonly (string | number)[]; message: string }>;
+  validate?(config: z.output<S>): readonly ConfigIssue[];
   create(config: z.output<S>, context: ComponentContext): ComponentByKind[K] | Promise<ComponentByKind[K]>;
 }): ComponentFactory<K, z.output<S>> {
   return factory as ComponentFactory<K, z.output<S>>;

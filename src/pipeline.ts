@@ -12,7 +12,14 @@ import {
   timer,
 } from "rxjs";
 import { consoleExporterFactory } from "../exporters/console.ts";
-import type { ComponentContext, Exporter, Processor, Receiver } from "./component.ts";
+import {
+  ComponentConfigError,
+  type ComponentContext,
+  type Exporter,
+  type Processor,
+  type Receiver,
+} from "./component.ts";
+import { ConfigError, formatPath } from "./config/errors.ts";
 import type { ComponentSpec, PipelineSpec, ResolvedConfig } from "./config/load.ts";
 import { queueOptionsFrom } from "./delivery/config.ts";
 import { withDeliveryQueue } from "./delivery/queued-exporter.ts";
@@ -35,6 +42,8 @@ export interface BuildOptions {
 }
 
 const NOTICE_KINDS: readonly Item["kind"][] = ["alert", "digest", "error"];
+
+type Section = "receivers" | "processors" | "exporters";
 
 /** The running pipelines of one collector: built components and the live subscriptions. */
 export class PipelineGraph {
@@ -83,18 +92,37 @@ export class PipelineGraph {
     return spec;
   }
 
+  /** Run a component's create or start; a failure becomes a config problem at its key's file:line. */
+  private async located<T>(section: Section, id: string, step: () => T | Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      const keyed = err instanceof ComponentConfigError;
+      const path = keyed ? [section, id, ...err.path] : [section, id];
+      const { problemAt } = this.config;
+      if (problemAt) throw new ConfigError([problemAt(path, message, keyed ? err.related : [])]);
+      throw keyed ? new Error(`${formatPath(path)}: ${message}`, { cause: err }) : err;
+    }
+  }
+
   private async create(): Promise<void> {
     const used = (section: "receivers" | "exporters") =>
       new Set(this.config.pipelines.flatMap((p) => p[section]));
     for (const id of used("receivers")) {
       const spec = this.spec("receivers", id);
-      const instance = (await spec.factory.create(spec.config, this.context(id))) as Receiver;
-      this.receivers.push({ id, type: spec.factory.type, instance });
+      const instance = await this.located("receivers", id, () =>
+        spec.factory.create(spec.config, this.context(id)),
+      );
+      this.receivers.push({ id, type: spec.factory.type, instance: instance as Receiver });
     }
     for (const id of used("exporters")) {
       const spec = this.spec("exporters", id);
       const context = this.context(id);
-      let instance = (await spec.factory.create(spec.config, context)) as Exporter;
+      let instance = (await this.located("exporters", id, () =>
+        spec.factory.create(spec.config, context),
+      )) as Exporter;
       // A plugin gets the same delivery guarantees as the built-ins: rate limit, retries, failure records.
       if (spec.module !== undefined && spec.delivery) {
         const { shutdown_timeout } = spec.delivery;
@@ -110,7 +138,9 @@ export class PipelineGraph {
     for (const pipeline of this.config.pipelines) {
       for (const id of pipeline.processors) {
         const spec = this.spec("processors", id);
-        const instance = (await spec.factory.create(spec.config, this.context(id))) as Processor;
+        const instance = (await this.located("processors", id, () =>
+          spec.factory.create(spec.config, this.context(id)),
+        )) as Processor;
         this.processors.push({ id, type: spec.factory.type, instance, pipeline: pipeline.name });
       }
     }
@@ -119,7 +149,7 @@ export class PipelineGraph {
   /** Start receivers and subscribe every pipeline. */
   async start(): Promise<void> {
     for (const [index, pipeline] of this.config.pipelines.entries()) this.wire(pipeline, index === 0);
-    for (const r of this.receivers) await r.instance.start();
+    for (const r of this.receivers) await this.located("receivers", r.id, () => r.instance.start());
   }
 
   private wire(pipeline: PipelineSpec, takesInjected: boolean): void {

@@ -15,7 +15,7 @@ import { Registry } from "./registry.ts";
 import { bindSeedServices, type SeedServices } from "./seed-services.ts";
 import type { Item } from "./signal.ts";
 import { instanceNameFromEnv, newInstanceId } from "./state/instance-id.ts";
-import { openStateStore, resolveStateSpec } from "./state/open.ts";
+import { type OpenStateStoreOptions, openStateStore, resolveStateSpec } from "./state/open.ts";
 import type { StateStore } from "./state/store.ts";
 import { statusReport } from "./status.ts";
 
@@ -98,7 +98,7 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   const ownsState = options.state === undefined;
   const state =
     options.state ??
-    (await openStateStore(resolveStateSpec(env, config.service.state, options.defaultState ?? "memory"), {
+    (await openState(env, config, options.defaultState ?? "memory", {
       logger: logger.child({ component: "state" }),
       instanceId: newInstanceId(instanceNameFromEnv(env)),
       now: () => scheduler.now(),
@@ -112,7 +112,9 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   try {
     await graph.start();
     if (options.statusServer ?? config.service.status.enabled) {
-      server = await serveStatus(config.service.status.endpoint, status, logger);
+      server = await serveStatus(config.service.status.endpoint, status, logger).catch((err: unknown) => {
+        throw atConfigKey(config, ["service", "status", "endpoint"], err);
+      });
     }
   } catch (err) {
     await graph.shutdown().catch(() => undefined);
@@ -155,6 +157,27 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
       return stopping;
     },
   };
+}
+
+/** The state store the environment or pipeline.yaml names; a failure says which of them named it. */
+async function openState(
+  env: Readonly<Record<string, string | undefined>>,
+  config: ResolvedConfig,
+  fallback: string,
+  options: OpenStateStoreOptions,
+): Promise<StateStore> {
+  try {
+    return await openStateStore(resolveStateSpec(env, config.service.state, fallback), options);
+  } catch (err) {
+    if (env.ALERTPIPE_STATE?.trim()) throw new Error(`${(err as Error).message} (from ALERTPIPE_STATE)`);
+    throw config.service.state === undefined ? err : atConfigKey(config, ["service", "state"], err);
+  }
+}
+
+/** An error about a configured value, reported at its file:line with the env variable it came from. */
+function atConfigKey(config: ResolvedConfig, path: readonly string[], err: unknown): unknown {
+  if (!config.problemAt) return err;
+  return new ConfigError([config.problemAt(path, err instanceof Error ? err.message : String(err))]);
 }
 
 async function serveStatus(

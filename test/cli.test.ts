@@ -95,7 +95,7 @@ service:
       );
       expect(second.code).toBe(2);
       expect(second.stderr.trim()).toBe(
-        `alertpipe: otlp receiver cannot listen on 127.0.0.1:${port}: address already in use`,
+        `console-only.yaml:3:15 receivers.otlp.endpoint: cannot listen on 127.0.0.1:${port}: address already in use (from \${env:ALERTPIPE_OTLP_ENDPOINT})`,
       );
     } finally {
       expect(await first.stop()).toBe(0);

@@ -1,11 +1,16 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { formatProblem } from "../src/config/errors.ts";
+import { ConfigError, formatProblem } from "../src/config/errors.ts";
 import { loadConfigText } from "../src/config/load.ts";
 import { pipelineJsonSchema } from "../src/config/schema.ts";
 import { Registry } from "../src/registry.ts";
+import { startAlertPipeline } from "../src/service.ts";
+import { MemoryStateStore } from "../src/state/memory-store.ts";
 
 const registry = new Registry();
 const load = (text: string, env: Record<string, string> = {}, configDir = process.cwd()) =>
@@ -81,6 +86,116 @@ service:
     });
   });
 
+  it("a malformed reference is an error naming its variable, never a literal in Slack", async () => {
+    const text = (value: string) =>
+      base(`  console: {}\n  slack:\n    webhook_url: ''\n    environment: ${JSON.stringify(value)}`);
+    const cases: Array<[string, string]> = [
+      [
+        "${env:SENTRY_ENVIRONMENT:production}",
+        'malformed reference to SENTRY_ENVIRONMENT: ":production" is neither ":-default" nor ":+alternative" (write ${env:SENTRY_ENVIRONMENT:-production} for a default)',
+      ],
+      [
+        "${env:SENTRY_ENVIRONMENT",
+        'unclosed reference to SENTRY_ENVIRONMENT: "${env:SENTRY_ENVIRONMENT" has no closing "}"',
+      ],
+      [
+        "prod-${SENTRY_ENVIRONMENT}",
+        'reference to SENTRY_ENVIRONMENT lacks the "env:" prefix: write ${env:SENTRY_ENVIRONMENT}',
+      ],
+      [
+        "${SENTRY_ENVIRONMENT:-production}",
+        'reference to SENTRY_ENVIRONMENT lacks the "env:" prefix: write ${env:SENTRY_ENVIRONMENT:-production}',
+      ],
+      [
+        "${file:/etc/env}",
+        'unsupported reference provider "file:": only ${env:VAR} is read (write $${ for a literal "${")',
+      ],
+      [
+        "${env:9LIVES}",
+        'malformed reference "${env:9LIVES…}": a variable name is letters, digits and _, not starting with a digit',
+      ],
+    ];
+    for (const [value, message] of cases) {
+      const result = await load(text(value), { SENTRY_ENVIRONMENT: "staging" });
+      expect(result.ok ? [] : result.problems.map(formatProblem), value).toEqual([
+        `pipeline.yaml:7:18 exporters.slack.environment: ${message}`,
+      ]);
+    }
+    // `$${` is the escape: a literal "${" reaches the component, nothing is looked up.
+    const escaped = await load(text("$${env:SENTRY_ENVIRONMENT} is literal"), {});
+    expect(escaped.ok && escaped.config.components.get("exporters:slack")?.config).toMatchObject({
+      environment: "${env:SENTRY_ENVIRONMENT} is literal",
+    });
+    // A default under a secret-looking key is not echoed either.
+    const secret = await load(
+      base(
+        "  console: {}\n  slack:\n    webhook_url: ${env:SLACK_WEBHOOK_URL:https://hooks.slack.com/services/T0/B0/xyz}",
+      ),
+    );
+    expect(!secret.ok && secret.problems.map(formatProblem)).toEqual([
+      'pipeline.yaml:6:18 exporters.slack.webhook_url: malformed reference to SLACK_WEBHOOK_URL: ":…" is neither ":-default" nor ":+alternative" (write ${env:SLACK_WEBHOOK_URL:-…} for a default)',
+    ]);
+  });
+
+  it("a semantic (validate) error about an env value names the variable, never the value", async () => {
+    const text = base(
+      "  console: {}\n  slack:\n    webhook_url: ${env:SLACK_WEBHOOK_URL:-}\n  sentry:\n    dsn: ${env:SENTRY_DSN:-}",
+    );
+    const result = await load(text, {
+      SLACK_WEBHOOK_URL: "http://hooks.slack.com/services/T000/B000/XXXXSECRET",
+      SENTRY_DSN: "https://publickeysecret@o1.ingest.sentry.io/not-a-number",
+    });
+    const messages = result.ok ? [] : result.problems.map(formatProblem);
+    expect(messages).toEqual([
+      "pipeline.yaml:6:18 exporters.slack.webhook_url: webhook_url must be an https:// URL (plain http is allowed only for 127.0.0.1, localhost and ::1) (from ${env:SLACK_WEBHOOK_URL})",
+      "pipeline.yaml:8:10 exporters.sentry.dsn: dsn has no numeric project id at the end of its path (from ${env:SENTRY_DSN})",
+    ]);
+    expect(messages.join("\n")).not.toMatch(/SECRET|secret/);
+  });
+
+  it("an error a component raises at create or start points at its key and names the variable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "alertpipe-config-"));
+    await writeFile(join(dir, "not-a-dir"), "");
+    const configText = `receivers:
+  otlp:
+    endpoint: \${env:OTLP_ENDPOINT}
+exporters:
+  file:
+    path: \${env:ALERT_LOG_FILE}
+service:
+  status: { enabled: false }
+  pipelines:
+    alerts: { receivers: [otlp], exporters: [file] }
+`;
+    const start = (env: Record<string, string>) =>
+      startAlertPipeline({
+        configText,
+        env,
+        state: new MemoryStateStore(),
+        logger: pino({ level: "silent" }),
+      });
+    const problemsOf = (err: unknown) => (err instanceof ConfigError ? err.problems.map(formatProblem) : err);
+    const unopenable = join(dir, "not-a-dir/alerts.jsonl");
+    const created = await start({ OTLP_ENDPOINT: "127.0.0.1:0", ALERT_LOG_FILE: unopenable }).catch(
+      problemsOf,
+    );
+    expect(created).toEqual([
+      `<inline>:6:11 exporters.file.path: cannot append to ${unopenable}: EEXIST: file already exists, mkdir '${dir}/not-a-dir' (from \${env:ALERT_LOG_FILE})`,
+    ]);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const env = { OTLP_ENDPOINT: `127.0.0.1:${port}`, ALERT_LOG_FILE: join(dir, "alerts.jsonl") };
+      const started = await start(env).catch(problemsOf);
+      expect(started).toEqual([
+        `<inline>:3:15 receivers.otlp.endpoint: cannot listen on 127.0.0.1:${port}: address already in use (from \${env:OTLP_ENDPOINT})`,
+      ]);
+    } finally {
+      taken.close();
+    }
+  });
+
   it("reads an env value as text where the field wants text, and never echoes a secret", async () => {
     const text = `receivers:
   otlp:
@@ -149,7 +264,7 @@ service:
     expect((await load(text)).ok).toBe(true);
     const tiny = await load(text, { ALERT_RATE_WINDOW: "0.01" });
     expect(!tiny.ok && tiny.problems.map(formatProblem)).toEqual([
-      "pipeline.yaml:9:22 processors.spike/review_rate_spike.baseline_window: at most 100 × window (0.01 s), got 3600 s: lower baseline_window (ALERT_BASELINE_WINDOW) or widen window (ALERT_RATE_WINDOW)",
+      "pipeline.yaml:9:22 processors.spike/review_rate_spike.baseline_window: at most 100 × window (0.01 s), got 3600 s: lower baseline_window or widen window (window from ${env:ALERT_RATE_WINDOW})",
     ]);
   });
 

@@ -9,8 +9,8 @@ import { type DeliveryConfig, deliveryConfigSchema } from "../delivery/config.ts
 import { componentType, loadModuleFactory, type Registry } from "../registry.ts";
 import { looksSecretName, registerSecret } from "../secrets.ts";
 import { type ConfigProblem, describeIssue, type KeyPath } from "./errors.ts";
-import { locate } from "./locate.ts";
 import { type ServiceConfig, topLevelSchema } from "./schema.ts";
+import { ConfigSources, type ProblemOptions } from "./sources.ts";
 import { type EnvOrigins, type EnvTexts, substituteEnv } from "./substitute.ts";
 
 export interface ComponentSpec {
@@ -37,6 +37,11 @@ export interface ResolvedConfig {
   readonly components: ReadonlyMap<string, ComponentSpec>;
   readonly service: ServiceConfig;
   readonly pipelines: readonly PipelineSpec[];
+  /**
+   * A problem at a key path (`[section, id, ...key]`) with its file:line and the env variables it
+   * came from, for errors a component raises at create or start. Absent on hand-built configs.
+   */
+  readonly problemAt?: (path: KeyPath, message: string, related?: readonly KeyPath[]) => ConfigProblem;
 }
 
 export type LoadResult = { ok: true; config: ResolvedConfig } | { ok: false; problems: ConfigProblem[] };
@@ -47,7 +52,6 @@ export interface LoadOptions {
 }
 
 const SECTIONS = { receivers: "receiver", processors: "processor", exporters: "exporter" } as const;
-const SECRET_KEYS = /(^|_)(url|dsn|token|password|secret|key)$/;
 
 export async function loadConfigFile(path: string, options: LoadOptions): Promise<LoadResult> {
   let text: string;
@@ -69,10 +73,6 @@ export async function loadConfigText(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
-  const at = (path: KeyPath, message: string, atKey = false): void => {
-    const { line, column } = locate(doc, lines, path, atKey);
-    problems.push({ file, line, column, path, message });
-  };
 
   // The first syntax error only: the parser's later ones are usually the same mistake echoing on.
   const [syntax] = doc.errors;
@@ -84,17 +84,22 @@ export async function loadConfigText(
   if (problems.length > 0) return { ok: false, problems };
 
   const { problems: envProblems, origins, texts } = substituteEnv(doc, env);
-  // A value whose variable is unset is reported once, not again as a type error.
-  const unset = new Set<unknown>(envProblems.map((p) => p.node));
+  registerSecretVariables(origins, env);
+  // A value whose reference is unset or malformed is reported once, not again as a type error.
+  const sources = new ConfigSources(file, doc, lines, origins, new Set(envProblems.map((p) => p.node)));
   for (const p of envProblems) {
     const { line, col } = lines.linePos(p.node.range?.[0] ?? 0);
     problems.push({ file, line, column: col, path: pathOfNode(doc, p.node) ?? [], message: p.message });
   }
+  const at = (path: KeyPath, message: string, options: ProblemOptions = {}): void => {
+    if (options.atKey || !sources.alreadyReported(path))
+      problems.push(sources.problem(path, message, options));
+  };
 
   const raw: unknown = doc.toJS() ?? {};
   const top = topLevelSchema.safeParse(raw);
   if (!top.success) {
-    reportIssues(top.error.issues, [], raw, doc, origins, unset, at);
+    reportIssues(top.error.issues, [], raw, sources, at);
     return { ok: false, problems };
   }
 
@@ -103,7 +108,7 @@ export async function loadConfigText(
     for (const [id, rawConfig] of Object.entries(top.data[section])) {
       const base: KeyPath = [section, id];
       if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.\-/]+)?$/.test(id)) {
-        at(base, `invalid component id "${id}" (expected type or type/name)`, true);
+        at(base, `invalid component id "${id}" (expected type or type/name)`, { atKey: true });
         continue;
       }
       const section$ = (rawConfig ?? {}) as Record<string, unknown>;
@@ -117,15 +122,7 @@ export async function loadConfigText(
         if (kind === "exporter") {
           const parsedDelivery = deliveryConfigSchema.safeParse(rawDelivery ?? {});
           if (!parsedDelivery.success) {
-            reportIssues(
-              parsedDelivery.error.issues,
-              [...base, "delivery"],
-              rawDelivery,
-              doc,
-              origins,
-              unset,
-              at,
-            );
+            reportIssues(parsedDelivery.error.issues, [...base, "delivery"], rawDelivery, sources, at);
             continue;
           }
           delivery = parsedDelivery.data;
@@ -140,11 +137,9 @@ export async function loadConfigText(
         factory = registry.get(kind, componentType(id));
         if (!factory) {
           const known = registry.types(kind).sort().join(", ");
-          at(
-            base,
-            `unknown ${kind} type "${componentType(id)}" (known: ${known}; or give a module path)`,
-            true,
-          );
+          at(base, `unknown ${kind} type "${componentType(id)}" (known: ${known}; or give a module path)`, {
+            atKey: true,
+          });
           continue;
         }
       }
@@ -155,10 +150,11 @@ export async function loadConfigText(
         if (retried !== undefined) parsed = (factory.configSchema as z.ZodType).safeParse(retried);
       }
       if (!parsed.success) {
-        reportIssues(parsed.error.issues, base, body, doc, origins, unset, at);
+        reportIssues(parsed.error.issues, base, body, sources, at);
         continue;
       }
-      for (const v of factory.validate?.(parsed.data) ?? []) at([...base, ...v.path], v.message);
+      for (const v of factory.validate?.(parsed.data) ?? [])
+        at([...base, ...v.path], v.message, { base, related: v.related ?? [] });
       collectSecrets(parsed.data);
       const origin = typeof module === "string" ? { module, delivery } : {};
       components.set(`${section}:${id}`, { id, kind, factory, config: parsed.data, ...origin });
@@ -178,34 +174,32 @@ export async function loadConfigText(
   if (pipelines.length === 0) at(["service", "pipelines"], "at least one pipeline is required");
 
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
-  return { ok: true, config: { file, configDir, components, service: top.data.service, pipelines } };
+  const problemAt = (path: KeyPath, message: string, related: readonly KeyPath[] = []) =>
+    sources.problem(path, message, { base: path.slice(0, 2), related });
+  return {
+    ok: true,
+    config: { file, configDir, components, service: top.data.service, pipelines, problemAt },
+  };
 }
 
 function reportIssues(
   issues: readonly z.core.$ZodIssue[],
   base: KeyPath,
   root: unknown,
-  doc: Document,
-  origins: EnvOrigins,
-  unset: ReadonlySet<unknown>,
-  at: (path: KeyPath, message: string, atKey?: boolean) => void,
+  sources: ConfigSources,
+  at: (path: KeyPath, message: string, options?: ProblemOptions) => void,
 ): void {
   for (const issue of issues) {
     const rel = issue.path.filter((s): s is string | number => typeof s !== "symbol");
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) at([...base, ...rel, key], "unknown key", true);
+      for (const key of issue.keys) at([...base, ...rel, key], "unknown key", { atKey: true });
       continue;
     }
     const { value, present } = valueAt(root, rel);
     const path = [...base, ...rel];
-    const node = doc.getIn(path, true);
-    if (unset.has(node)) continue;
-    const vars = node ? origins.get(node as never) : undefined;
     // Never echo what a secret-looking key or variable holds, even when it is invalid.
-    const secret = SECRET_KEYS.test(String(rel.at(-1) ?? "")) || vars?.some(looksSecretName) === true;
-    const shown = secret ? "***" : value;
-    const from = vars && vars.length > 0 ? ` (from \${env:${vars.join("}, ${env:")}})` : "";
-    at(path, describeIssue(issue, shown, present) + from);
+    const secret = [String(rel.at(-1) ?? ""), ...sources.variables(path)].some(looksSecretName);
+    at(path, describeIssue(issue, secret ? "***" : value, present));
   }
 }
 
@@ -259,10 +253,19 @@ function pathOfNode(doc: Document, target: unknown): KeyPath | undefined {
   return walk(doc.contents, []);
 }
 
+/** Values of secret-looking variables are masked wherever they would be printed, whatever key took them. */
+function registerSecretVariables(
+  origins: EnvOrigins,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  for (const names of origins.values())
+    for (const name of names) if (looksSecretName(name)) registerSecret(env[name]);
+}
+
 /** Values under secret-looking keys are masked wherever they would be printed. */
 function collectSecrets(value: unknown, key = ""): void {
   if (typeof value === "string") {
-    if (SECRET_KEYS.test(key)) registerSecret(value);
+    if (looksSecretName(key)) registerSecret(value);
   } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) collectSecrets(v, k);
   }

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Observable, Subject } from "rxjs";
 import type { ComponentContext, ComponentStatus, Receiver } from "../../component.ts";
-import { defineFactory } from "../../component.ts";
+import { ComponentConfigError, defineFactory } from "../../component.ts";
 import { warnIfAllInterfaces } from "../../net.ts";
 import type { Item } from "../../signal.ts";
 import { BaselinePersistence, baselineNamespace } from "./baseline-store.ts";
@@ -73,7 +73,8 @@ export class OtlpReceiver implements Receiver {
   private listen(): Promise<void> {
     const endpoint = this.config.endpoint;
     const target = parseEndpoint(endpoint);
-    if (!target) return Promise.reject(new Error(`otlp receiver: invalid endpoint "${endpoint}"`));
+    if (!target)
+      return Promise.reject(new ComponentConfigError(["endpoint"], `invalid endpoint "${endpoint}"`));
     const handler = createOtlpHandler({
       maxBodySize: this.config.max_request_body_size,
       token: this.config.auth.token,
@@ -92,7 +93,7 @@ export class OtlpReceiver implements Receiver {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         const why = err.code === "EADDRINUSE" ? "address already in use" : err.message;
-        reject(new Error(`otlp receiver cannot listen on ${endpoint}: ${why}`));
+        reject(new ComponentConfigError(["endpoint"], `cannot listen on ${endpoint}: ${why}`));
       };
       server.once("error", onError);
       server.listen(target.port, target.host, () => {
