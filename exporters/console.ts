@@ -3,12 +3,20 @@ import { z } from "zod";
 import { defineFactory, type Exporter } from "../src/component.ts";
 import type { Alert, Digest, ErrorEvent, Item } from "../src/signal.ts";
 
-const configSchema = z.strictObject({
-  /** Stream to print to. */
-  output: z.enum(["stdout", "stderr"]).default("stdout"),
-  /** Print JSON objects instead of text lines (for machines). */
-  json: z.boolean().default(false),
-});
+const configSchema = z
+  .strictObject({
+    output: z
+      .enum(["stdout", "stderr"])
+      .default("stdout")
+      .meta({ description: "Stream the lines are printed to." }),
+    json: z.boolean().default(false).meta({
+      description: "Print each item as one JSON object per line (for machines) instead of readable text.",
+    }),
+  })
+  .meta({
+    description:
+      "Prints each alert, digest and error event as one line. Also the fallback while no Slack or Sentry destination is configured.",
+  });
 
 export const consoleExporterFactory = defineFactory({
   kind: "exporter",

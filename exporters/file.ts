@@ -8,15 +8,24 @@ import type { Item } from "../src/signal.ts";
 
 const ITEM_KINDS = ["metric", "span", "alert", "digest", "error"] as const;
 
-const configSchema = z.strictObject({
-  /** File to append to, relative to the pipeline.yaml's directory; created with its directories. */
-  path: z.string({ error: "expected a file path" }).min(1, "expected a file path"),
-  /** Item kinds written (default: all). */
-  kinds: z
-    .array(z.enum(ITEM_KINDS))
-    .min(1)
-    .default([...ITEM_KINDS]),
-});
+const configSchema = z
+  .strictObject({
+    path: z.string({ error: "expected a file path" }).min(1, "expected a file path").meta({
+      description:
+        "File every item is appended to as one JSON line; relative to the pipeline.yaml's directory, created with its directories. Required.",
+    }),
+    kinds: z
+      .array(z.enum(ITEM_KINDS))
+      .min(1)
+      .default([...ITEM_KINDS])
+      .meta({
+        description: "Item kinds written: metric, span, alert, digest, error (default: all of them).",
+      }),
+  })
+  .meta({
+    description:
+      "Appends items as JSON lines to a file: for audits, debugging pipelines and end-to-end tests.",
+  });
 
 export const fileExporterFactory = defineFactory({
   kind: "exporter",

@@ -5,7 +5,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { defaultStackParser, type Event, makeNodeTransport, NodeClient, Scope } from "@sentry/node";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
-import { deliveryConfigShape, queueOptionsFrom } from "../src/delivery/config.ts";
+import {
+  burstField,
+  deliveryConfigShape,
+  queueOptionsFrom,
+  ratePerSecondField,
+} from "../src/delivery/config.ts";
 import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
@@ -16,19 +21,32 @@ import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.
 import type { ErrorEvent, Item } from "../src/signal.ts";
 import { toSentryEvent } from "./sentry-event.ts";
 
-export const sentryConfigSchema = z.strictObject({
-  /** SENTRY_DSN; empty means "present but not configured". */
-  dsn: z.string().default(""),
-  /** SENTRY_ENVIRONMENT; defaults to the env var, else "production". */
-  environment: z.string().default(""),
-  release: z.string().default(""),
-  /** Fraction of error events sent (0–1). */
-  sample_rate: z.coerce.number().min(0).max(1).default(1),
-  ...deliveryConfigShape,
-  // Sentry ingests faster than a Slack webhook: its own 429s still pace us when needed.
-  rate_per_second: z.coerce.number().positive().default(10),
-  burst: z.coerce.number().int().min(1).default(20),
-});
+export const sentryConfigSchema = z
+  .strictObject({
+    dsn: z.string().default("").meta({
+      description:
+        "Sentry project DSN, https://<key>@<host>/<project id> (SENTRY_DSN in the shipped pipeline.yaml); empty = Sentry off. Never logged.",
+    }),
+    environment: z.string().default("").meta({
+      description: 'Sentry environment of every event; empty = SENTRY_ENVIRONMENT, else "production".',
+    }),
+    release: z
+      .string()
+      .default("")
+      .meta({ description: "Sentry release of every event; empty = SENTRY_RELEASE, else none." }),
+    sample_rate: z.coerce.number().min(0).max(1).default(1).meta({
+      description:
+        "Fraction of error events sent, 0 to 1 (1 = all; sampled-out events are counted in /status).",
+    }),
+    ...deliveryConfigShape,
+    // Sentry ingests faster than a Slack webhook: its own 429s still pace us when needed.
+    rate_per_second: ratePerSecondField(10),
+    burst: burstField(20),
+  })
+  .meta({
+    description:
+      "Sends error events (span exceptions, capturePipelineError) to Sentry with its official client, behind a delivery queue that honours 429 and Retry-After.",
+  });
 export type SentryConfig = z.output<typeof sentryConfigSchema>;
 
 /** Why a DSN is unusable (never quoting it), or undefined when fine. */

@@ -15,19 +15,36 @@ import type { Alert, Digest, Item } from "../src/signal.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
 import type { SlackMessage } from "./slack-format.ts";
 
-export const slackConfigSchema = z.strictObject({
-  /** SLACK_WEBHOOK_URL; empty means "present but not configured". */
-  webhook_url: z.string().default(""),
-  /** SLACK_ESCALATION_WEBHOOK_URL; empty sends escalations to webhook_url with <!channel>. */
-  escalation_webhook_url: z.string().default(""),
-  /** SLACK_ALERTS_ENABLED. */
-  enabled: boolishOr(true),
-  /** Shown on every message; defaults to SENTRY_ENVIRONMENT, else "production". */
-  environment: z.string().default(""),
-  username: z.string().optional(),
-  icon_emoji: z.string().optional(),
-  ...deliveryConfigShape,
-});
+export const slackConfigSchema = z
+  .strictObject({
+    webhook_url: z.string().default("").meta({
+      description:
+        "Slack incoming-webhook URL (SLACK_WEBHOOK_URL in the shipped pipeline.yaml); https only, plain http only to 127.0.0.1/localhost/::1. Empty = Slack off. Never logged.",
+    }),
+    escalation_webhook_url: z.string().default("").meta({
+      description:
+        "Webhook for escalations (SLACK_ESCALATION_WEBHOOK_URL); empty = escalations go to webhook_url with an @channel mention.",
+    }),
+    enabled: boolishOr(true).meta({
+      description:
+        "false turns Slack off while keeping the webhook configured (SLACK_ALERTS_ENABLED); empty = true.",
+    }),
+    environment: z.string().default("").meta({
+      description: 'Environment shown on every message; empty = SENTRY_ENVIRONMENT, else "production".',
+    }),
+    username: z
+      .string()
+      .optional()
+      .meta({ description: "Sender name shown in Slack; unset = the webhook's own." }),
+    icon_emoji: z.string().optional().meta({
+      description: "Sender icon, an emoji code such as :rotating_light:; unset = the webhook's own.",
+    }),
+    ...deliveryConfigShape,
+  })
+  .meta({
+    description:
+      "Sends alerts, digests, resolves and escalations to Slack as Block Kit messages through an incoming webhook, behind a delivery queue (rate limit, retries, Retry-After).",
+  });
 export type SlackConfig = z.output<typeof slackConfigSchema>;
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);

@@ -32,12 +32,20 @@ import {
 
 const minutes = () => nonNegativeNumber("expected a non-negative number of minutes");
 
-export const cooldownConfigSchema = z.strictObject({
-  /** Minutes for rules not listed in `rules`. */
-  default: minutes().default(5),
-  /** Minutes per rule name, fractions allowed (0.5 = 30 s). */
-  rules: z.record(z.string(), minutes()).default({}),
-});
+export const cooldownConfigSchema = z
+  .strictObject({
+    default: minutes().default(5).meta({
+      description: "Minutes of cooldown for rules not listed in `rules`, fractions allowed; 0 = none.",
+    }),
+    rules: z.record(z.string(), minutes()).default({}).meta({
+      description:
+        "Minutes of cooldown per rule name, fractions allowed (0.5 = 30 s), e.g. memory_usage: 30.",
+    }),
+  })
+  .meta({
+    description:
+      "Per alert fingerprint, one notice per cooldown: a re-fire inside it is held and sent when the cooldown ends if still firing.",
+  });
 export type CooldownConfig = z.output<typeof cooldownConfigSchema>;
 
 interface CooldownEntry {

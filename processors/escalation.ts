@@ -31,15 +31,29 @@ import {
 
 const minutes = () => positiveNumber("expected a positive number of minutes");
 
-export const escalationConfigSchema = z.strictObject({
-  /** Minutes after the first notice (used when `levels` is empty). */
-  delay: minutes().default(15),
-  /** Minutes after the first notice for each level, ascending; empty = [delay]. */
-  levels: z.array(minutes()).default([]),
-  severities: z.array(severitySchema).min(1).default(["critical"]),
-  /** Route of escalations; empty keeps the alert's own (same destination, same throttle window). */
-  route: z.string().default("escalation"),
-});
+export const escalationConfigSchema = z
+  .strictObject({
+    delay: minutes().default(15).meta({
+      description:
+        "Minutes after its first notice a still-firing alert is escalated (ALERT_ESCALATION_DELAY); used when `levels` is empty.",
+    }),
+    levels: z.array(minutes()).default([]).meta({
+      description: "Minutes after the first notice for each escalation level, ascending; [] = [delay].",
+    }),
+    severities: z
+      .array(severitySchema)
+      .min(1)
+      .default(["critical"])
+      .meta({ description: "Severities that escalate: info, warning, critical." }),
+    route: z.string().default("escalation").meta({
+      description:
+        "Route of escalated notices, with its own throttle window; Slack sends it to escalation_webhook_url when set, else to the main channel with @channel. Empty = the alert's own route.",
+    }),
+  })
+  .meta({
+    description:
+      "Sends a critical alert again, marked escalated, when it is still firing `delay` minutes after its first notice (past its cooldown). Place it after cooldown.",
+  });
 export type EscalationConfig = z.output<typeof escalationConfigSchema>;
 
 interface Tracked {

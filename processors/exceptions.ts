@@ -71,10 +71,17 @@ export function errorEventsFrom(span: SpanSignal): ErrorEvent[] {
   return span.events.filter((e) => e.name === "exception").map((e) => errorEventFrom(span, e));
 }
 
-export const exceptionsConfigSchema = z.strictObject({
-  /** Also emit for spans whose exception was recorded but whose status is not ERROR. */
-  include_unset_status: z.boolean().default(true),
-});
+export const exceptionsConfigSchema = z
+  .strictObject({
+    include_unset_status: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Also report spans that recorded an exception but whose status is not ERROR." }),
+  })
+  .meta({
+    description:
+      "Turns span `exception` events into error events for Sentry (component, operation, artifact id, LLM context, trace link).",
+  });
 
 export const exceptionsProcessorFactory = defineFactory({
   kind: "processor",

@@ -7,14 +7,30 @@ import { boolish } from "../src/delivery/config.ts";
 import type { ScrubPattern } from "../src/scrub/patterns.ts";
 import { createScrubber } from "../src/scrub/scrub.ts";
 
-export const scrubConfigSchema = z.strictObject({
-  /** Off only for debugging: nothing leaves unscrubbed by default. */
-  enabled: boolish.default(true),
-  /** Extra patterns: `regex` (JavaScript syntax, global) replaced by `replacement`. */
-  extra_patterns: z
-    .array(z.strictObject({ regex: z.string().min(1), replacement: z.string().default("[redacted]") }))
-    .default([]),
-});
+export const scrubConfigSchema = z
+  .strictObject({
+    enabled: boolish.default(true).meta({
+      description: "false sends text unscrubbed: for debugging only; nothing leaves unscrubbed by default.",
+    }),
+    extra_patterns: z
+      .array(
+        z.strictObject({
+          regex: z.string().min(1).meta({
+            description: "JavaScript regular expression, applied globally to every string sent out.",
+          }),
+          replacement: z
+            .string()
+            .default("[redacted]")
+            .meta({ description: "Text that replaces each match." }),
+        }),
+      )
+      .default([])
+      .meta({ description: "Your own patterns, scrubbed after the built-in ones." }),
+  })
+  .meta({
+    description:
+      "Removes emails, phone numbers, API keys and tokens, card numbers and webhook URLs from every alert, digest and error event before any exporter sees it.",
+  });
 
 export const scrubProcessorFactory = defineFactory({
   kind: "processor",

@@ -19,46 +19,69 @@ import { DerivedHistogramGate } from "./spanmetrics-gate.ts";
 
 export const SPANMETRICS_SCOPE: Scope = { name: "alertpipe/spanmetrics" };
 
-const configSchema = z.strictObject({
-  db_failures: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** Metric the failed spans count into. */
-      metric: z.string().min(1).default(PipelineMetricNames.dbFailures),
-    })
-    .default({ enabled: true, metric: PipelineMetricNames.dbFailures }),
-  http_client_duration: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      metric: z.string().min(1).default(PipelineMetricNames.httpClientDuration),
-      /** Bucket upper bounds in seconds (default reaches 300 s, past the 60 s threshold). */
-      buckets: z
-        .array(z.number().positive().finite())
-        .min(1)
-        .refine(
-          (b) => b.every((v, i) => i === 0 || v > (b[i - 1] ?? 0)),
-          "buckets must be strictly ascending",
-        )
-        .default([...LONG_LATENCY_BUCKETS_SECONDS]),
-      /**
-       * Seconds a service counts as exporting its own histogram after one was last seen from it:
-       * while it does, its spans derive nothing (no double counting).
-       */
-      real_histogram_ttl: z.number().positive().finite().default(600),
-      /**
-       * Seconds a newly seen service's derived points are held, waiting for its own histogram (its
-       * first metric export can come a collection interval after its first spans); 0 = never hold.
-       */
-      real_histogram_grace: z.number().nonnegative().finite().default(60),
-    })
-    .default({
-      enabled: true,
-      metric: PipelineMetricNames.httpClientDuration,
-      buckets: [...LONG_LATENCY_BUCKETS_SECONDS],
-      real_histogram_ttl: 600,
-      real_histogram_grace: 60,
-    }),
-});
+const enabledField = (what: string) =>
+  z
+    .boolean()
+    .default(true)
+    .meta({ description: `Derive ${what}.` });
+
+const configSchema = z
+  .strictObject({
+    db_failures: z
+      .strictObject({
+        enabled: enabledField("the failed-database-call counter from failed database client spans"),
+        metric: z.string().min(1).default(PipelineMetricNames.dbFailures).meta({
+          description: "Counter each failed database client span (kind client, a db.* attribute) adds 1 to.",
+        }),
+      })
+      .default({ enabled: true, metric: PipelineMetricNames.dbFailures })
+      .meta({
+        description: "Failed database client spans become a counter (the database_failures alert reads it).",
+      }),
+    http_client_duration: z
+      .strictObject({
+        enabled: enabledField("the HTTP client duration histogram from HTTP client spans"),
+        metric: z
+          .string()
+          .min(1)
+          .default(PipelineMetricNames.httpClientDuration)
+          .meta({ description: "Histogram HTTP client span durations (seconds) are recorded into." }),
+        buckets: z
+          .array(z.number().positive().finite())
+          .min(1)
+          .refine(
+            (b) => b.every((v, i) => i === 0 || v > (b[i - 1] ?? 0)),
+            "buckets must be strictly ascending",
+          )
+          .default([...LONG_LATENCY_BUCKETS_SECONDS])
+          .meta({
+            description:
+              "Histogram bucket upper bounds, seconds, strictly ascending (the default reaches 300 s, past the 60 s fetch-latency threshold).",
+          }),
+        real_histogram_ttl: z.number().positive().finite().default(600).meta({
+          description:
+            "Seconds a service counts as exporting its own duration histogram after one was last seen from it; meanwhile its spans derive nothing (no double counting).",
+        }),
+        real_histogram_grace: z.number().nonnegative().finite().default(60).meta({
+          description:
+            "Seconds a newly seen service's derived points wait for its own histogram (its first metric export may trail its first spans); 0 = never wait.",
+        }),
+      })
+      .default({
+        enabled: true,
+        metric: PipelineMetricNames.httpClientDuration,
+        buckets: [...LONG_LATENCY_BUCKETS_SECONDS],
+        real_histogram_ttl: 600,
+        real_histogram_grace: 60,
+      })
+      .meta({
+        description:
+          "HTTP client span durations become a histogram when the service exports none of its own (the fetch_latency alert reads it).",
+      }),
+  })
+  .meta({
+    description: "Derives metrics from spans: failed database calls and HTTP client request durations.",
+  });
 
 export type SpanMetricsConfig = z.output<typeof configSchema>;
 

@@ -7,17 +7,30 @@ import { createRuleProcessor, type RuleProcessor } from "./rules/rule-engine.ts"
 import { commonRuleShape, finiteNumber, positiveNumber, validateSelection } from "./rules/schema.ts";
 import { AGGREGATIONS } from "./rules/spec.ts";
 
-export const spikeConfigSchema = z.strictObject({
-  ...commonRuleShape,
-  /** auto = ratio for `ratio`, rate otherwise. */
-  aggregation: z.enum(AGGREGATIONS).default("auto"),
-  /** Percent increase over the baseline that fires (50 = +50 %). */
-  threshold: finiteNumber("expected a number (percent increase)").default(50),
-  /** Seconds of history before the rate window that form the baseline. */
-  baseline_window: positiveNumber("expected a positive number of seconds").default(3600),
-  /** Samples required in both the window and the baseline (ratio: denominator totals). */
-  min_samples: positiveNumber().default(10),
-});
+export const spikeConfigSchema = z
+  .strictObject({
+    ...commonRuleShape,
+    aggregation: z.enum(AGGREGATIONS).default("auto").meta({
+      description:
+        "How the window and the baseline each become one value: rate (per second), sum, count, avg or ratio; auto = ratio for `ratio`, rate otherwise.",
+    }),
+    threshold: finiteNumber("expected a number (percent increase)").default(50).meta({
+      description:
+        "Percent increase over the baseline that fires (50 = the window's value is 1.5 × the baseline's).",
+    }),
+    baseline_window: positiveNumber("expected a positive number of seconds").default(3600).meta({
+      description:
+        "Seconds of history just before the window that form the baseline (ALERT_BASELINE_WINDOW); at most 100 × window.",
+    }),
+    min_samples: positiveNumber().default(10).meta({
+      description:
+        "Least data required in both the window and the baseline: points, or the denominator's totals for a ratio.",
+    }),
+  })
+  .meta({
+    description:
+      "A rule: fires when the window's value rises more than `threshold` percent over the preceding baseline window (no baseline, no alert).",
+  });
 export type SpikeConfig = z.output<typeof spikeConfigSchema>;
 
 const MAX_BASELINE_WINDOWS = 100;

@@ -27,12 +27,24 @@ import {
   Sequencer,
 } from "./state-sequence.ts";
 
-export const throttleConfigSchema = z.strictObject({
-  /** Rolling window, seconds. */
-  window: positiveNumber("expected a positive number of seconds").default(300),
-  max_per_window: positiveInteger().default(10),
-  max_digest_alerts: positiveInteger().default(40),
-});
+export const throttleConfigSchema = z
+  .strictObject({
+    window: positiveNumber("expected a positive number of seconds").default(300).meta({
+      description:
+        "Rolling window, seconds, over which at most max_per_window messages go to a route (ALERT_THROTTLE_WINDOW).",
+    }),
+    max_per_window: positiveInteger().default(10).meta({
+      description:
+        "Most messages per rolling window per route (ALERT_MAX_PER_WINDOW); the rest are held and sent as digests, never dropped.",
+    }),
+    max_digest_alerts: positiveInteger().default(40).meta({
+      description: "Most alerts listed in one digest message; more held alerts go out as further digests.",
+    }),
+  })
+  .meta({
+    description:
+      "At most max_per_window messages per rolling window per destination route; alerts over the limit are held and sent as one digest when the window allows.",
+  });
 export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
 
 interface RouteState {

@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, formatProblem } from "./config/errors.ts";
+import { pipelineSchemaText } from "./config/json-schema.ts";
 import { loadConfigFile } from "./config/load.ts";
-import { pipelineJsonSchema } from "./config/schema.ts";
 import { packageFile } from "./package-files.ts";
 import { Registry } from "./registry.ts";
 import { redactSecrets } from "./secrets.ts";
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     case "validate":
       return validate(file);
     case "schema":
-      process.stdout.write(`${JSON.stringify(pipelineJsonSchema(new Registry()), null, 2)}\n`);
+      process.stdout.write(pipelineSchemaText(new Registry()));
       return 0;
     case "test-alert":
       return (await import("./test-alert.ts")).testAlert(file);

@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, runCli, startCli } from "./support/cli.ts";
+import { cleanEnv, REPO_ROOT, runCli, startCli } from "./support/cli.ts";
 
 const gaugeRequest = (value: number) => ({
   resourceMetrics: [
@@ -71,11 +71,12 @@ service:
     ]);
   });
 
-  it("schema: prints a JSON Schema naming every section", async () => {
+  it("schema: prints the JSON Schema of pipeline.yaml, the committed pipeline.schema.json", async () => {
     const { code, stdout } = await runCli(["schema"]);
     expect(code).toBe(0);
     const schema = JSON.parse(stdout) as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toEqual(["receivers", "processors", "exporters", "service"]);
+    expect(stdout).toBe(await readFile(join(REPO_ROOT, "pipeline.schema.json"), "utf8"));
   });
 
   it("run: a bad config exits 2 with the problem; a taken port exits 2 with one line", async () => {

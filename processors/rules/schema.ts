@@ -37,74 +37,153 @@ function isValidRegex(source: string): boolean {
 export const matcherSchema = z.union(
   [
     scalar,
-    z.strictObject({ exists: z.boolean({ error: "expected true or false" }) }),
-    z.strictObject({ in: z.array(scalar).min(1, { error: "expected at least one value" }) }),
-    z.strictObject({ not_in: z.array(scalar).min(1, { error: "expected at least one value" }) }),
-    z.strictObject({ not: scalar }),
     z.strictObject({
-      regex: z.string().refine(isValidRegex, { error: "expected a valid regular expression" }),
+      exists: z
+        .boolean({ error: "expected true or false" })
+        .meta({ description: "true: the attribute must be present (any value); false: it must be absent." }),
+    }),
+    z.strictObject({
+      in: z
+        .array(scalar)
+        .min(1, { error: "expected at least one value" })
+        .meta({ description: "The attribute must equal one of these values." }),
+    }),
+    z.strictObject({
+      not_in: z
+        .array(scalar)
+        .min(1, { error: "expected at least one value" })
+        .meta({ description: "The attribute must be absent or equal none of these values." }),
+    }),
+    z.strictObject({
+      not: scalar.meta({ description: "The attribute must be absent or differ from this value." }),
+    }),
+    z.strictObject({
+      regex: z.string().refine(isValidRegex, { error: "expected a valid regular expression" }).meta({
+        description: "The attribute, as text, must match this JavaScript regular expression (unanchored).",
+      }),
     }),
   ],
   { error: "expected a value, or one of {exists}, {in}, {not_in}, {not}, {regex}" },
 );
 export type MatcherConfig = z.output<typeof matcherSchema>;
 
-export const whereSchema = z.record(z.string(), matcherSchema).default({});
+export const whereSchema = z.record(z.string(), matcherSchema).default({}).meta({
+  description:
+    "Attribute matchers, all of which must hold: attribute name (point attributes first, then resource attributes) → a value (equality) or {exists}, {in}, {not_in}, {not}, {regex}.",
+});
 export type WhereConfig = z.output<typeof whereSchema>;
 
+const metricName = (description: string) =>
+  z.string().min(1, { error: "expected a metric name" }).meta({ description });
+
 export const metricSelectionSchema = z.strictObject({
-  metric: z.string().min(1, { error: "expected a metric name" }),
+  metric: metricName("OpenTelemetry metric name, e.g. pipeline.rpc.calls."),
   where: whereSchema,
 });
 export type MetricSelection = z.output<typeof metricSelectionSchema>;
 
-export const spanSelectionSchema = z.strictObject({
-  /** Span name (exact); absent = any name. */
-  name: z.string().min(1).optional(),
-  where: whereSchema,
-  status: z.enum(["any", "error", "ok", "unset"]).default("any"),
-  kind: z.enum(["any", "internal", "server", "client", "producer", "consumer", "unspecified"]).default("any"),
-  /** count: each span counts 1; duration: the span's duration in seconds. */
-  value: z.enum(["count", "duration"]).default("count"),
-});
+export const spanSelectionSchema = z
+  .strictObject({
+    name: z.string().min(1).optional().meta({ description: "Span name, exact; unset = any name." }),
+    where: whereSchema,
+    status: z
+      .enum(["any", "error", "ok", "unset"])
+      .default("any")
+      .meta({ description: "Span status code the span must have." }),
+    kind: z
+      .enum(["any", "internal", "server", "client", "producer", "consumer", "unspecified"])
+      .default("any")
+      .meta({ description: "Span kind the span must have." }),
+    value: z.enum(["count", "duration"]).default("count").meta({
+      description: "What a matching span contributes: count = 1 each; duration = its duration in seconds.",
+    }),
+  })
+  .meta({
+    description: "Spans as the signal (instead of metric or ratio): which spans count, and what each adds.",
+  });
 export type SpanSelection = z.output<typeof spanSelectionSchema>;
 
 export const severitySchema = z.enum(["info", "warning", "critical"]);
 
+const seconds = (description: string) =>
+  positiveNumber("expected a positive number of seconds").meta({ description });
+
 /** Keys every rule has; `threshold` and `spike` add their own. */
 export const commonRuleShape = {
-  /** Rule name; default: the id's name part (`threshold/memory_usage` → `memory_usage`). */
-  rule: z.string().min(1).optional(),
+  rule: z.string().min(1).optional().meta({
+    description:
+      "Rule name in alerts and per-rule settings (cooldown.rules); unset = the id's name part (threshold/memory_usage → memory_usage).",
+  }),
   // Selection: exactly one of metric(+where), ratio, spans (checked by validateSelection).
-  metric: z.string().min(1, { error: "expected a metric name" }).optional(),
+  metric: metricName(
+    "OpenTelemetry metric the rule reads (with `where`); exactly one of metric, ratio or spans.",
+  ).optional(),
   where: whereSchema,
-  ratio: z.strictObject({ numerator: metricSelectionSchema, denominator: metricSelectionSchema }).optional(),
+  ratio: z
+    .strictObject({
+      numerator: metricSelectionSchema.meta({ description: "The counted part, e.g. failed calls." }),
+      denominator: metricSelectionSchema.meta({ description: "The whole, e.g. all calls." }),
+    })
+    .optional()
+    .meta({
+      description:
+        "The signal is numerator / denominator of two counters over the same window (times scale: 100 for percent); exactly one of metric, ratio or spans.",
+    }),
   spans: spanSelectionSchema.optional(),
-  group_by: z.array(z.string().min(1)).default([]),
-  /** Most series (group_by groups) tracked; past it a new series is not evaluated, but counted and logged. */
-  max_series: positiveInteger().default(20_000),
-  /** Sliding window, seconds. */
-  window: positiveNumber("expected a positive number of seconds").default(300),
-  /** Multiply the aggregated value (100: a 0–1 utilization or a ratio becomes percent). */
-  scale: positiveNumber().default(1),
-  unit: z.string().default(""),
-  severity: severitySchema.default("warning"),
-  component: z.string().min(1).default("pipeline"),
-  /** Template: {rule} {value} {threshold} {baseline} {unit} {increase} {labels} {labels.NAME}; empty = built-in text. */
-  summary: z.string().default(""),
-  /** Seconds a breach must persist before firing. */
-  for: nonNegativeNumber("expected a non-negative number of seconds").default(0),
-  /** Seconds a firing alert stays firing after the breach ends (no flapping). */
-  keep_firing_for: nonNegativeNumber("expected a non-negative number of seconds").default(0),
-  /** Emit a resolved alert once per firing episode. */
-  resolve: z.boolean({ error: "expected true or false" }).default(true),
-  /** Seconds without data after which a series resolves and is forgotten; null = the window (+ baseline). */
-  stale_after: positiveNumber("expected a positive number of seconds").nullable().default(null),
-  /** Seconds between time-driven evaluations (resolve, stale, `for`); fractions allowed. */
-  check_interval: positiveNumber("expected a positive number of seconds").default(60),
-  /** Minimum samples (ratio: denominator total; otherwise points) in the window before evaluating. */
-  min_samples: positiveNumber().default(1),
-  route: z.string().min(1).default("default"),
+  group_by: z.array(z.string().min(1)).default([]).meta({
+    description:
+      "Attributes whose values split the signal into series, one alert per series; [] = one series.",
+  }),
+  max_series: positiveInteger().default(20_000).meta({
+    description:
+      "Most series (group_by groups) the rule tracks; past it a new series is not evaluated, but counted and logged.",
+  }),
+  window: seconds(
+    "Sliding window the signal is aggregated over, seconds (rates, ratios, percentiles; ALERT_RATE_WINDOW).",
+  ).default(300),
+  scale: positiveNumber().default(1).meta({
+    description:
+      "Factor the aggregated value is multiplied by before comparing (100 turns a 0–1 utilization or ratio into percent).",
+  }),
+  unit: z.string().default("").meta({ description: 'Unit shown after values in messages, e.g. "%", "s".' }),
+  severity: severitySchema
+    .default("warning")
+    .meta({ description: "Alert severity; escalation acts on critical alerts by default." }),
+  component: z
+    .string()
+    .min(1)
+    .default("pipeline")
+    .meta({ description: "Component the alert is about (database, fetcher, system…), shown in messages." }),
+  summary: z.string().default("").meta({
+    description:
+      "Message template with {rule} {value} {threshold} {baseline} {increase} {unit} {status} {labels} {labels.NAME}; empty = the built-in text.",
+  }),
+  for: nonNegativeNumber("expected a non-negative number of seconds")
+    .default(0)
+    .meta({ description: "Seconds a breach must persist before the alert fires; 0 = at once." }),
+  keep_firing_for: nonNegativeNumber("expected a non-negative number of seconds").default(0).meta({
+    description:
+      "Seconds a firing alert stays firing after the breach ends, against flapping; 0 = resolve at once.",
+  }),
+  resolve: z
+    .boolean({ error: "expected true or false" })
+    .default(true)
+    .meta({ description: "Send a resolved notice once per firing episode when the breach ends." }),
+  stale_after: positiveNumber("expected a positive number of seconds").nullable().default(null).meta({
+    description:
+      "Seconds without data after which a series resolves and is forgotten; null = the window (plus the baseline window for a spike).",
+  }),
+  check_interval: seconds(
+    "Seconds between time-driven evaluations (resolve, stale data, `for`), fractions allowed; breaches are evaluated as data arrives (ALERT_CHECK_INTERVAL).",
+  ).default(60),
+  min_samples: positiveNumber().default(1).meta({
+    description:
+      "Least data in the window before the rule decides: points, or the denominator's total for a ratio.",
+  }),
+  route: z.string().min(1).default("default").meta({
+    description:
+      "Destination route of the rule's alerts: the throttle counts per route, and Slack sends a route other than default to escalation_webhook_url.",
+  }),
 } as const;
 
 type Issue = { path: (string | number)[]; message: string };

@@ -38,42 +38,70 @@ export const boolish = z
 export const boolishOr = (fallback: boolean) =>
   z
     .union([z.literal(""), boolish], { error: "expected true or false" })
-    .optional()
-    .transform((v): boolean => (v === "" || v === undefined ? fallback : v));
+    .default(fallback)
+    .transform((v): boolean => (v === "" ? fallback : v));
 
-const seconds = (def: number) => z.coerce.number().nonnegative().default(def);
+const seconds = (def: number, description: string) =>
+  z.coerce.number().nonnegative().default(def).meta({ description });
+
+/** Sending rate per destination; exporters with their own default (Sentry) use this one field. */
+export const ratePerSecondField = (def: number) =>
+  z.coerce.number().positive().default(def).meta({
+    description:
+      "Sustained sending rate per destination, messages per second (fractions allowed); a Slack webhook takes about 1 per second.",
+  });
+
+/** Burst allowance per destination, beside `rate_per_second`. */
+export const burstField = (def: number) =>
+  z.coerce.number().int().min(1).default(def).meta({
+    description: "Messages a destination may receive back to back before `rate_per_second` paces them.",
+  });
 
 export const deliveryConfigShape = {
-  /** Sustained messages per second per destination. */
-  rate_per_second: z.coerce.number().positive().default(1),
-  /** Short burst allowance per destination. */
-  burst: z.coerce.number().int().min(1).default(3),
-  /** Attempts before a transient failure becomes permanent (0 = no limit). */
-  max_attempts: z.coerce.number().int().nonnegative().default(0),
-  /**
-   * Seconds an entry may wait on a failing destination before it is given up (0 = no limit), Retry-After
-   * waits included; entries that waited that long behind the same outage are given up together.
-   */
-  max_retry_time: seconds(3600),
-  /** Longest Retry-After honoured, seconds: a longer one (a day, or a value past Node's timer) waits this long. */
-  max_retry_after: z.coerce.number().positive().default(300),
-  initial_backoff: seconds(1),
-  max_backoff: seconds(60),
-  /** Per-request timeout, seconds. */
-  timeout: seconds(10),
-  /** Seconds shutdown() keeps draining before reporting what is left. */
-  shutdown_timeout: seconds(10),
-  max_pending: z.coerce.number().int().min(1).default(10_000),
-  /** Log every attempt (ALERT_LOG_ATTEMPTS). */
-  log_attempts: boolishOr(false),
-  /** State-store outbox: seconds an instance holds an entry it delivers (renewed while it retries). */
-  lease: z.coerce.number().positive().default(30),
-  /**
-   * State-store outbox: seconds an identical notice (same fingerprint, status, start, escalation level)
-   * collapses into the first. Keep it below the shortest cooldown: a still-firing alert re-notified
-   * after its cooldown is the same identity. 0 turns it off.
-   */
-  dedupe_window: seconds(10),
+  rate_per_second: ratePerSecondField(1),
+  burst: burstField(3),
+  max_attempts: z.coerce.number().int().nonnegative().default(0).meta({
+    description:
+      "Attempts before a transient failure (5xx, timeout, network error) is recorded as permanently undeliverable; 0 = no limit (max_retry_time still applies).",
+  }),
+  max_retry_time: seconds(
+    3600,
+    "Seconds a message may wait on a failing destination (Retry-After waits included) before it is recorded as permanently undeliverable; messages that waited that long behind the same outage are given up together. 0 = no limit.",
+  ),
+  max_retry_after: z.coerce.number().positive().default(300).meta({
+    description:
+      "Longest Retry-After honoured, seconds: a longer one (a day, or past Node's timer range) waits this long instead.",
+  }),
+  initial_backoff: seconds(
+    1,
+    "Seconds before the first retry of a transient failure; doubles each attempt (with jitter) up to max_backoff. A 429's Retry-After wins.",
+  ),
+  max_backoff: seconds(60, "Longest wait between two retries, seconds."),
+  timeout: seconds(
+    10,
+    "Seconds one delivery attempt (one HTTP request) may take before it counts as a transient failure.",
+  ),
+  shutdown_timeout: seconds(
+    10,
+    "Seconds shutdown keeps delivering pending messages before it reports what is left undelivered.",
+  ),
+  max_pending: z.coerce.number().int().min(1).default(10_000).meta({
+    description:
+      "Most messages waiting per destination; past it a new message is recorded as failed (queue full), never dropped in silence.",
+  }),
+  log_attempts: boolishOr(false).meta({
+    description:
+      "Log every delivery attempt (status, attempt, latency; destination redacted). ALERT_LOG_ATTEMPTS=true turns it on too.",
+  }),
+  lease: z.coerce.number().positive().default(30).meta({
+    description:
+      "Durable state store only: seconds an instance holds a pending message it delivers (renewed while it retries); another instance takes over once it lapses.",
+  }),
+  // Keep it below the shortest cooldown: a still-firing alert re-notified after its cooldown is the same identity.
+  dedupe_window: seconds(
+    10,
+    "Durable state store only: seconds within which an identical notice (same fingerprint, status, start and escalation level, e.g. from two instances) is sent once; 0 = off.",
+  ),
 };
 
 export const deliveryConfigSchema = z.strictObject(deliveryConfigShape);

@@ -15,10 +15,22 @@ import {
   withoutTracing,
 } from "./bridge.ts";
 
-const configSchema = z.strictObject({
-  /** Seconds between metric collections (pipeline.yaml: ${env:METRICS_COLLECTION_INTERVAL:-30}). */
-  export_interval: z.number({ error: "expected a number of seconds" }).positive().finite().default(30),
-});
+const configSchema = z
+  .strictObject({
+    export_interval: z
+      .number({ error: "expected a number of seconds" })
+      .positive()
+      .finite()
+      .default(30)
+      .meta({
+        description:
+          "Seconds between collections of the process's own metrics (METRICS_COLLECTION_INTERVAL).",
+      }),
+  })
+  .meta({
+    description:
+      "The monitored process's own MeterProvider and TracerProvider (alertpipe/register); replaces otlp receivers when running in-process.",
+  });
 
 export type InprocConfig = z.output<typeof configSchema>;
 

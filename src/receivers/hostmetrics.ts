@@ -22,24 +22,52 @@ const SCOPE: Scope = { name: "alertpipe/hostmetrics" };
 const SCRAPERS = ["memory", "filesystem", "cpu"] as const;
 type ScraperName = (typeof SCRAPERS)[number];
 
-const configSchema = z.strictObject({
-  /** Seconds between scrapes (pipeline.yaml: ${env:METRICS_COLLECTION_INTERVAL:-30}). */
-  collection_interval: z.number({ error: "expected a number of seconds" }).positive().finite().default(30),
-  /** Seconds before the first scrape. */
-  initial_delay: z.number({ error: "expected a number of seconds" }).nonnegative().finite().default(1),
-  /** Which scrapers run. */
-  scrapers: z.array(z.enum(SCRAPERS)).default([...SCRAPERS]),
-  mountpoints: z
-    .strictObject({
-      /** Globs (`*` wildcard) of mountpoints to watch; empty = all real filesystems. */
-      include: z.array(z.string()).default([]),
-      /** Globs of mountpoints to skip. */
-      exclude: z.array(z.string()).default([]),
-    })
-    .default({ include: [], exclude: [] }),
-  /** Filesystem types never reported (pseudo filesystems, tmpfs, squashfs images). */
-  exclude_fs_types: z.array(z.string()).default([...VIRTUAL_FS_TYPES]),
-});
+const configSchema = z
+  .strictObject({
+    collection_interval: z
+      .number({ error: "expected a number of seconds" })
+      .positive()
+      .finite()
+      .default(30)
+      .meta({ description: "Seconds between scrapes (METRICS_COLLECTION_INTERVAL), fractions allowed." }),
+    initial_delay: z
+      .number({ error: "expected a number of seconds" })
+      .nonnegative()
+      .finite()
+      .default(1)
+      .meta({ description: "Seconds after start before the first scrape." }),
+    scrapers: z
+      .array(z.enum(SCRAPERS))
+      .default([...SCRAPERS])
+      .meta({
+        description:
+          "Which scrapers run: memory (system.memory.utilization), filesystem (system.filesystem.utilization per mountpoint), cpu (system.cpu.utilization).",
+      }),
+    mountpoints: z
+      .strictObject({
+        include: z
+          .array(z.string())
+          .default([])
+          .meta({ description: "Globs (* wildcard) of mountpoints to watch; [] = every real filesystem." }),
+        exclude: z
+          .array(z.string())
+          .default([])
+          .meta({ description: "Globs (* wildcard) of mountpoints to skip." }),
+      })
+      .default({ include: [], exclude: [] })
+      .meta({ description: "Which mountpoints the filesystem scraper reports." }),
+    exclude_fs_types: z
+      .array(z.string())
+      .default([...VIRTUAL_FS_TYPES])
+      .meta({
+        description:
+          "Filesystem types never reported (the default lists pseudo filesystems, tmpfs and squashfs images).",
+      }),
+  })
+  .meta({
+    description:
+      "Samples this host's memory, filesystem and CPU utilization (0–1) every collection_interval seconds.",
+  });
 
 export type HostMetricsConfig = z.output<typeof configSchema>;
 

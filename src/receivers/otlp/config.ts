@@ -19,46 +19,79 @@ export function parseEndpoint(endpoint: string): HostPort | undefined {
   return { host: host === "" ? "0.0.0.0" : host, port };
 }
 
-export const otlpReceiverConfigSchema = z.strictObject({
-  /** Listen address, `host:port` (port 0 = ephemeral). */
-  endpoint: z
-    .string()
-    .default(DEFAULT_ENDPOINT)
-    .refine((v) => parseEndpoint(v) !== undefined, {
-      message: "endpoint must be host:port, e.g. 127.0.0.1:4318",
-    }),
-  /** Max body size in bytes, before and after gunzip (default 4 MiB). */
-  max_request_body_size: z
-    .number()
-    .int()
-    .positive()
-    .default(4 * 1024 * 1024),
-  auth: z
-    .strictObject({
-      /** Bearer token required in `Authorization: Bearer …` when set. */
-      token: z.string().min(1).optional(),
-    })
-    .prefault({}),
-  limits: z
-    .strictObject({
-      max_attributes: z.number().int().positive().default(128),
-      max_attribute_value_length: z.number().int().positive().default(4096),
-      /** UTF-8 bytes of one point's, span's, event's or resource's attribute keys and values together. */
-      max_attributes_bytes: z.number().int().positive().default(DEFAULT_LIMITS.maxAttributesBytes),
-      /** Bytes of a metric series' identity: name, scope, resource and point attributes. */
-      max_series_key_bytes: z.number().int().positive().default(DEFAULT_LIMITS.maxSeriesKeyBytes),
-    })
-    .prefault({}),
-  delta: z
-    .strictObject({
-      /** Seconds a cumulative series may go unseen before its delta baseline is forgotten. */
-      series_ttl: z.number().positive().default(3600),
-      /** Most cumulative series tracked at once (least recently seen dropped first). */
-      max_series: z.number().int().positive().default(100_000),
-      /** Most bytes of delta baselines kept in memory and in the state store (least recently seen dropped first). */
-      max_bytes: z.number().int().positive().default(DEFAULT_LIMITS.maxBaselineBytes),
-    })
-    .prefault({}),
-});
+const positiveInt = (def: number, description: string) =>
+  z.number().int().positive().default(def).meta({ description });
+
+export const otlpReceiverConfigSchema = z
+  .strictObject({
+    endpoint: z
+      .string()
+      .default(DEFAULT_ENDPOINT)
+      .refine((v) => parseEndpoint(v) !== undefined, {
+        message: "endpoint must be host:port, e.g. 127.0.0.1:4318",
+      })
+      .meta({
+        description:
+          "Listen address host:port ([v6]:port; port 0 = any free port; ALERTPIPE_OTLP_ENDPOINT). 0.0.0.0 accepts other hosts: set auth.token then.",
+      }),
+    max_request_body_size: positiveInt(
+      4 * 1024 * 1024,
+      "Largest request body in bytes, before and after gunzip (4 MiB); larger ones get 413.",
+    ),
+    auth: z
+      .strictObject({
+        token: z.string().min(1).optional().meta({
+          description:
+            "Bearer token every request must carry (Authorization: Bearer …); unset = no authentication. Never logged.",
+        }),
+      })
+      .prefault({})
+      .meta({ description: "Request authentication." }),
+    limits: z
+      .strictObject({
+        max_attributes: positiveInt(
+          128,
+          "Most attributes per data point, span or resource; more and it is rejected (counted, partial success).",
+        ),
+        max_attribute_value_length: positiveInt(
+          4096,
+          "Longest attribute value in characters; a longer one rejects its point or span (counted, partial success).",
+        ),
+        max_attributes_bytes: positiveInt(
+          DEFAULT_LIMITS.maxAttributesBytes,
+          "UTF-8 bytes of one point's, span's, event's or resource's attribute keys and values together; more rejects it (counted, partial success).",
+        ),
+        max_series_key_bytes: positiveInt(
+          DEFAULT_LIMITS.maxSeriesKeyBytes,
+          "Bytes of a metric series' identity (name, scope, resource and point attributes); a longer one rejects the point (counted, partial success).",
+        ),
+      })
+      .prefault({})
+      .meta({ description: "Limits that keep one bad sender from flooding memory." }),
+    delta: z
+      .strictObject({
+        series_ttl: z.number().positive().default(3600).meta({
+          description:
+            "Seconds a cumulative series may go unseen before its delta baseline is forgotten (its next point starts anew).",
+        }),
+        max_series: positiveInt(
+          100_000,
+          "Most cumulative series tracked at once; the least recently seen is dropped first.",
+        ),
+        max_bytes: positiveInt(
+          DEFAULT_LIMITS.maxBaselineBytes,
+          "Most bytes of delta baselines kept in memory and in the state store; the least recently seen is dropped first.",
+        ),
+      })
+      .prefault({})
+      .meta({
+        description:
+          "Cumulative sums and histograms become deltas per series: how long and how many are remembered.",
+      }),
+  })
+  .meta({
+    description:
+      "OTLP/HTTP receiver: POST /v1/metrics and /v1/traces, JSON or protobuf, gzip allowed; what the scrapers' OpenTelemetry SDKs export to.",
+  });
 
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
