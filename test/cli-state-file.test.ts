@@ -30,7 +30,7 @@ describe("alertpipe run: an unusable state file", () => {
     const { code, stderr } = await run("sqlite:/proc/alertpipe/state.db");
     expect(code).toBe(2);
     expect(stateLines(stderr)).toEqual([
-      "alertpipe: state file /proc/alertpipe/state.db: cannot create directory /proc/alertpipe (ENOENT)",
+      "alertpipe: state file /proc/alertpipe/state.db: cannot create directory /proc/alertpipe (ENOENT) (from ALERTPIPE_STATE)",
     ]);
   }, 30_000);
 
