@@ -30,8 +30,7 @@ import {
 export const throttleConfigSchema = z
   .strictObject({
     window: positiveNumber("expected a positive number of seconds").default(300).meta({
-      description:
-        "Rolling window, seconds, over which at most max_per_window messages go to a route (ALERT_THROTTLE_WINDOW).",
+      description: "Rolling window, seconds, that max_per_window counts over (ALERT_THROTTLE_WINDOW).",
     }),
     max_per_window: positiveInteger().default(10).meta({
       description:
@@ -41,10 +40,7 @@ export const throttleConfigSchema = z
       description: "Most alerts listed in one digest message; more held alerts go out as further digests.",
     }),
   })
-  .meta({
-    description:
-      "At most max_per_window messages per rolling window per destination route; alerts over the limit are held and sent as one digest when the window allows.",
-  });
+  .meta({ description: "Caps messages per route and rolling window; the overflow leaves as digests." });
 export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
 
 interface RouteState {
