@@ -103,11 +103,16 @@ describe.each(backends)("StateStore contract: $name", (backend) => {
       expect(await store.throttleAdmit("sentry", 61_000, 60_000, 3, "m6")).toBe(true);
     });
 
-    it("is idempotent per message id", async () => {
+    it("is idempotent per message id, keeping the latest time (a send re-stamps its admission)", async () => {
       expect(await store.throttleAdmit("r", 0, 1000, 1, "same")).toBe(true);
       expect(await store.throttleAdmit("r", 10, 1000, 1, "same")).toBe(true);
       expect(await store.throttleAdmit("r", 20, 1000, 1, "other")).toBe(false);
-      expect(await store.throttleWindow("r", 20, 1000)).toEqual([0]);
+      expect(await store.throttleWindow("r", 20, 1000)).toEqual([10]);
+      // Never moved back; and re-stamped it stays in the window until 1010, not 1000.
+      expect(await store.throttleAdmit("r", 5, 1000, 1, "same")).toBe(true);
+      expect(await store.throttleAdmit("r", 1005, 1000, 1, "other")).toBe(false);
+      expect(await store.throttleWindow("r", 1005, 1000)).toEqual([10]);
+      expect(await store.throttleAdmit("r", 1010, 1000, 1, "other")).toBe(true);
     });
   });
 

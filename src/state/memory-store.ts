@@ -136,7 +136,10 @@ export class MemoryStateStore implements StateStore {
 
   throttleAdmit(route: string, nowMs: number, windowMs: number, max: number, id: string): boolean {
     const log = this.#prunedLog(route, nowMs, windowMs);
-    if (log.some((admitted) => admitted.id === id)) return true;
+    if (log.some((admitted) => admitted.id === id)) {
+      this.recordAdmission(route, id, nowMs, windowMs);
+      return true;
+    }
     if (log.length >= max) return false;
     this.recordAdmission(route, id, nowMs, windowMs);
     return true;
@@ -156,7 +159,7 @@ export class MemoryStateStore implements StateStore {
     return this.#prunedLog(route, nowMs, windowMs).map((admitted) => admitted.atMs);
   }
 
-  /** Record an admission made elsewhere (mirroring a shared window): idempotent on id. */
+  /** Record an admission made elsewhere (mirroring a shared window): idempotent on id, latest time kept. */
   recordAdmission(route: string, id: string, atMs: number, windowMs: number): void {
     let log = this.#throttle.get(route);
     if (!log) {
@@ -164,7 +167,11 @@ export class MemoryStateStore implements StateStore {
       this.#throttle.set(route, log);
     }
     this.#prunedLog(route, atMs, windowMs);
-    if (log.some((admitted) => admitted.id === id)) return;
+    const known = log.findIndex((admitted) => admitted.id === id);
+    if (known >= 0) {
+      if ((log[known]?.atMs ?? 0) >= atMs) return;
+      log.splice(known, 1);
+    }
     let at = log.length;
     while (at > 0 && (log[at - 1]?.atMs ?? 0) > atMs) at--;
     log.splice(at, 0, { id, atMs });

@@ -34,18 +34,27 @@ if current and current >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
-/** KEYS[1] window zset · ARGV horizon, now, max, id, windowMs → 1 admitted / 0 over the limit. */
+/**
+ * KEYS[1] window zset · ARGV horizon, now, max, id, windowMs → 1 admitted / 0 over the limit; an id
+ * already in the window is re-stamped to `now` if that is later.
+ */
 export const THROTTLE_ADMIT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
+local known = redis.call('ZSCORE', KEYS[1], ARGV[4])
+if known then
+  if tonumber(ARGV[2]) > tonumber(known) then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4]) end
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return 1
+end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
-/** KEYS[1] window zset · ARGV at, id, windowMs → record an admission made while Redis was away. */
+/** KEYS[1] window zset · ARGV at, id, windowMs → record an admission made while Redis was away (latest time kept). */
 export const THROTTLE_IMPORT = `
-redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
+local known = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not known or tonumber(ARGV[1]) > tonumber(known) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 

@@ -155,7 +155,12 @@ export class SqliteStateStore implements StateStore {
   throttleAdmit(route: string, nowMs: number, windowMs: number, max: number, id: string): boolean {
     return this.#tx(() => {
       this.#q("DELETE FROM throttle WHERE route = ? AND at_ms <= ?").run(route, nowMs - windowMs);
-      if (this.#q("SELECT 1 FROM throttle WHERE route = ? AND id = ?").get(route, id)) return true;
+      const known = this.#q("UPDATE throttle SET at_ms = max(at_ms, ?) WHERE route = ? AND id = ?").run(
+        nowMs,
+        route,
+        id,
+      );
+      if (Number(known.changes) > 0) return true;
       const count = Number(this.#q("SELECT count(*) AS n FROM throttle WHERE route = ?").get(route)?.n ?? 0);
       if (count >= max) return false;
       this.#q("INSERT INTO throttle (route, id, at_ms) VALUES (?, ?, ?)").run(route, id, nowMs);

@@ -121,7 +121,8 @@ export interface StateStore {
   // --- Throttle: rolling-window log per route, shared across instances.
   /**
    * Admit message `id` on `route` if fewer than `max` were admitted in (nowMs - windowMs, nowMs].
-   * Idempotent: an id already admitted within the window is admitted again without counting twice.
+   * Idempotent: an id already admitted within the window is admitted again without counting twice,
+   * its time moved to the later of the two (the delivery lane re-stamps an admission when it is sent).
    */
   throttleAdmit(
     route: string,
