@@ -96,6 +96,8 @@ export function createCooldown(
   const sequencer = new Sequencer(logger);
   const durationMs = (rule: string) => (config.rules[rule] ?? config.default) * 60_000;
   const heldNs = store && cooldownHeldNamespace(store.id);
+  // Entries are pruned when the map doubles, not on every alert: a storm of distinct ones stays O(1).
+  let pruneAt = 1000;
 
   const prune = (now: number) => {
     for (const [fp, e] of state.entries) if (e.until <= now && !e.held) state.entries.delete(fp);
@@ -203,7 +205,10 @@ export function createCooldown(
   };
 
   const pass = (item: Alert, now: number, emit: Emit) => {
-    if (state.entries.size > 1000) prune(now);
+    if (state.entries.size > pruneAt) {
+      prune(now);
+      pruneAt = Math.max(1000, 2 * state.entries.size);
+    }
     state.entries.set(item.fingerprint, { rule: item.rule, until: now + durationMs(item.rule), open: true });
     state.passed++;
     emit(item);
