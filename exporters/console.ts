@@ -1,7 +1,8 @@
 // Console exporter: one readable line per alert, digest or error, on stdout (or stderr).
 import { z } from "zod";
 import { defineFactory, type Exporter } from "../src/component.ts";
-import type { Alert, Digest, ErrorEvent, Item } from "../src/signal.ts";
+import { type Alert, type Digest, digestCount, type ErrorEvent, type Item } from "../src/signal.ts";
+import { summaryExamples, summaryHead } from "./slack-format.ts";
 
 const configSchema = z
   .strictObject({
@@ -75,8 +76,12 @@ function describeValues(a: Alert): string {
 }
 
 function formatDigest(d: Digest): string {
-  const head = `${new Date(d.at).toISOString()} DIGEST ${d.alerts.length} held alert(s) for ${d.route}`;
-  return [head, ...d.alerts.map((a) => `  - ${formatAlert(a)}`)].join("\n");
+  const head = `${new Date(d.at).toISOString()} DIGEST ${digestCount(d)} held alert(s) for ${d.route}`;
+  const counted = (d.summarised ?? []).map((s) => {
+    const examples = summaryExamples(s);
+    return `  - ${summaryHead(s)}${examples ? `: ${examples}` : ""}`;
+  });
+  return [head, ...d.alerts.map((a) => `  - ${formatAlert(a)}`), ...counted].join("\n");
 }
 
 function formatError(e: ErrorEvent): string {

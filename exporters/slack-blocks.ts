@@ -1,6 +1,6 @@
 // Slack messages a person reads in one glance: alerts, digests and the test message, always
 // inside Slack's limits (alerts truncate their labels; digests split into several messages).
-import type { Alert, Digest } from "../src/signal.ts";
+import { type Alert, type Digest, type DigestSummary, digestCount } from "../src/signal.ts";
 import {
   alertColour,
   alertEmoji,
@@ -22,6 +22,8 @@ import {
   section,
   slackDate,
   statusWord,
+  summaryExamples,
+  summaryHead,
   truncate,
   valueText,
 } from "./slack-format.ts";
@@ -113,8 +115,16 @@ export function digestLine(alert: Alert): string {
   );
 }
 
+/** A summary line: held alerts counted, not listed ("➕ *+9590 more memory_usage* alerts …"). */
+export function summaryLine(summary: DigestSummary): string {
+  const examples = summaryExamples(summary);
+  const emoji = summary.status === "firing" ? SEVERITY_EMOJI[summary.severity] : "➕";
+  const head = `*+${summary.count} more ${escapeMrkdwn(summary.rule)}* alerts · ${summary.status.toUpperCase()}`;
+  return truncate(`${emoji} ${head}${examples ? ` · ${escapeMrkdwn(examples)}` : ""}`, 600);
+}
+
 function digestColour(digest: Digest): string {
-  const firing = digest.alerts.filter((a) => a.status !== "resolved");
+  const firing = [...digest.alerts, ...(digest.summarised ?? [])].filter((a) => a.status !== "resolved");
   if (firing.some((a) => a.severity === "critical")) return COLOURS.critical;
   if (firing.some((a) => a.severity === "warning")) return COLOURS.warning;
   return COLOURS.info;
@@ -127,17 +137,24 @@ export function digestFallback(digest: Digest, options: RenderOptions, part = ""
         `${a.rule} [${statusWord(a)}]${Object.keys(a.labels).length ? ` (${labelPairs(a.labels).join(", ")})` : ""}`,
     )
     .join("; ");
+  const counted = (digest.summarised ?? []).map((s) => `; ${summaryHead(s)}`).join("");
   return truncate(
     escapeMrkdwn(
-      `Alert digest${part}: ${digest.alerts.length} alerts held | env: ${options.environment} — ${list}`,
+      `Alert digest${part}: ${digestCount(digest)} alerts held | env: ${options.environment} — ${list}${counted}`,
     ),
     limit,
   );
 }
 
-/** A digest lists every held alert; past one message's 50 blocks it continues in the next. */
+/**
+ * A digest lists every held alert and then its summary lines (alerts counted per rule past the
+ * throttle's bound); past one message's 50 blocks it continues in the next.
+ */
 export function renderDigest(digest: Digest, options: RenderOptions): SlackMessage[] {
-  const sections = packLines(digest.alerts.map(digestLine));
+  const sections = packLines([
+    ...digest.alerts.map(digestLine),
+    ...(digest.summarised ?? []).map(summaryLine),
+  ]);
   const perMessage = LIMITS.blocks - 3; // header, intro, footer
   const parts: string[][] = [[]];
   let chars = 0;
@@ -155,13 +172,11 @@ export function renderDigest(digest: Digest, options: RenderOptions): SlackMessa
     }
   }
   const colour = digestColour(digest);
-  const intro = `${digest.alerts.length} alerts were held by the throttle since ${slackDate(digest.windowStart)} · environment *${escapeMrkdwn(options.environment)}*`;
+  const total = digestCount(digest);
+  const intro = `${total} alerts were held by the throttle since ${slackDate(digest.windowStart)} · environment *${escapeMrkdwn(options.environment)}*`;
   return parts.map((chunk, index) => {
     const part = parts.length > 1 ? ` (part ${index + 1}/${parts.length})` : "";
-    const blocks: Block[] = [
-      header(`📋 Alert digest: ${digest.alerts.length} alerts held${part}`),
-      section(intro),
-    ];
+    const blocks: Block[] = [header(`📋 Alert digest: ${total} alerts held${part}`), section(intro)];
     blocks.push(...chunk.map(section));
     blocks.push(context([slackDate(digest.at)]));
     const fallback = `${options.mentionChannel ? "<!channel> " : ""}${digestFallback(digest, options, part)}`;

@@ -1,5 +1,5 @@
 // Slack Block Kit building blocks, limits and text helpers shared by alert and digest rendering.
-import type { Alert, Severity } from "../src/signal.ts";
+import type { Alert, DigestSummary, Severity } from "../src/signal.ts";
 
 /** Slack's documented limits. */
 export const LIMITS = {
@@ -156,4 +156,24 @@ export function valueText(alert: Alert, thresholdWord = ""): string | undefined 
     return `${current} vs baseline ${formatValue(alert.baseline, alert.unit)} (${inc}${threshold ? `, ${thresholdWord}${threshold}` : ""})`;
   }
   return `${current}${threshold ? ` (${thresholdWord}${threshold})` : ""}`;
+}
+
+/**
+ * Which series a summary line counts, from its examples: the labels that differ between them
+ * ("host.name: a, b, c …"), else the first one's labels. Plain text.
+ */
+export function summaryExamples(summary: DigestSummary): string {
+  const examples = summary.examples;
+  const first = examples[0];
+  if (!first) return "";
+  const keys = [...new Set(examples.flatMap((e) => Object.keys(e)))];
+  const varying = keys.filter((k) => examples.some((e) => e[k] !== first[k]));
+  const more = summary.count > examples.length ? " …" : "";
+  if (varying.length === 0) return `${labelPairs(first).join(", ")}${more}`;
+  return `${varying.map((k) => `${k}: ${examples.map((e) => e[k] ?? "-").join(", ")}`).join("; ")}${more}`;
+}
+
+/** "+9590 more memory_usage alerts (FIRING)": the count first, so it reads (and parses) at a glance. */
+export function summaryHead(summary: DigestSummary): string {
+  return `+${summary.count} more ${summary.rule} alerts (${summary.status.toUpperCase()})`;
 }

@@ -9,9 +9,10 @@ import { boolishOr, deliveryConfigShape, queueOptionsFrom } from "../src/deliver
 import type { Outbox } from "../src/delivery/outbox.ts";
 import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
+import { partWindow } from "../src/delivery/send-window.ts";
 import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
-import type { Alert, Digest, Item } from "../src/signal.ts";
+import { type Alert, type Digest, digestCount, type Item } from "../src/signal.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
 import type { SlackMessage } from "./slack-format.ts";
 
@@ -184,10 +185,12 @@ export function createSlackExporter(
         const { destination, mention } = route(item);
         const options: RenderOptions = { environment, mentionChannel: mention };
         const messages = item.kind === "alert" ? renderAlert(item, options) : renderDigest(item, options);
-        const rule = item.kind === "alert" ? item.rule : `digest(${item.alerts.length})`;
+        const rule = item.kind === "alert" ? item.rule : `digest(${digestCount(item)})`;
         const identity = noticeIdentity(item);
         messages.forEach((message, part) => {
-          accepted.push(queue.enqueue(destination, message, { rule, key: `${identity}#${part}` }).accepted);
+          const window = partWindow(item.sendWindow, part);
+          const meta = { rule, key: `${identity}#${part}`, ...(window ? { window } : {}) };
+          accepted.push(queue.enqueue(destination, message, meta).accepted);
         });
       }
       await Promise.all(accepted);

@@ -1,31 +1,38 @@
 // `throttle` processor: at most `max_per_window` messages per rolling `window` per destination
 // route. Alerts over the limit are held and released as Digest items (one message each, at most
-// `max_digest_alerts` alerts) as soon as the window allows; shutdown flushes what is held.
+// `max_digest_alerts` alerts listed) as soon as the window allows; past `max_held_alerts` held alerts
+// are counted per rule and status instead of listed (a digest's summary lines). Shutdown flushes
+// what is held: on memory state as one last digest per route, since nothing keeps the rest.
 //
 // With a StateStore (context.state) every message is admitted through `throttleAdmit` on the route's
-// shared rolling window (atomic across instances on Redis; durable across restarts on SQLite), and
-// held alerts are persisted in the key-value namespace `throttle.held/<component id>` (key
-// `<route>\u001f<instance id>`, value {route, heldSince, savedAtMs, alerts}), rewritten on every
-// change. At start (nothing held yet) an instance adopts every held list it finds on memory/SQLite
-// (a previous process of the same file), and on Redis those not rewritten for 2 windows + 1 min
-// (their instance is gone), claimed through a cooldown lock so only one instance adopts each; they
-// go out as digests when the window allows.
+// shared rolling window (atomic across instances on Redis; durable across restarts on SQLite) and
+// stamped with it (`sendWindow`): the delivery lane sends it only while that window allows at the
+// destination, and re-stamps the admission with its send time, so the window is measured on what
+// was sent (src/delivery/send-window.ts). Held alerts are stored incrementally (throttle-held.ts). At
+// start an instance adopts every hold it finds on memory/SQLite (a previous process of the file),
+// and on Redis those not rewritten for 2 windows + 1 min (their instance is gone), claimed through a
+// cooldown lock so only one instance adopts each; they go out as digests when the window allows.
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { SchedulerLike, Subscription } from "rxjs";
+import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
-import type { Alert, Digest, Item } from "../src/signal.ts";
-import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
+import { type Alert, type Digest, digestCount, type Item, type SendWindow } from "../src/signal.ts";
+import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveInteger, positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
+import { type Emit, guarded, noticeStream, RESUBSCRIBE_WAIT_MS, Sequencer } from "./state-sequence.ts";
+import { HeldAlerts, HeldStore, type SavedHold } from "./throttle-held.ts";
+import { restoreHolds } from "./throttle-restore.ts";
 import {
-  type Emit,
-  guarded,
-  noticeStream,
-  persist,
-  RESUBSCRIBE_WAIT_MS,
-  Sequencer,
-} from "./state-sequence.ts";
+  iso,
+  type RouteState,
+  ThrottleState,
+  type ThrottleStatus,
+  throttleStatus,
+} from "./throttle-state.ts";
+
+export { ThrottleState, type ThrottleStatus };
 
 export const throttleConfigSchema = z
   .strictObject({
@@ -34,59 +41,27 @@ export const throttleConfigSchema = z
     }),
     max_per_window: positiveInteger().default(10).meta({
       description:
-        "Most messages per rolling window per route (ALERT_MAX_PER_WINDOW); the rest are held and sent as digests, never dropped.",
+        "Most messages per rolling window per route (ALERT_MAX_PER_WINDOW), counted when they reach the destination; the rest are held and sent as digests, never dropped.",
     }),
     max_digest_alerts: positiveInteger().default(40).meta({
       description: "Most alerts listed in one digest message; more held alerts go out as further digests.",
+    }),
+    max_held_alerts: positiveInteger().optional().meta({
+      description:
+        "Held alerts listed one by one per route (default max_per_window × max_digest_alerts); past it they are counted per rule and status in the digest.",
     }),
   })
   .meta({ description: "Caps messages per route and rolling window; the overflow leaves as digests." });
 export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
 
-interface RouteState {
-  /** Send times inside the rolling window, oldest first (this instance's own sends). */
-  sent: number[];
-  held: Alert[];
-  heldSince: number;
-  timer?: Subscription;
-}
-
-/** All throttle state in one object; with a StateStore the window and held alerts are also stored. */
-export class ThrottleState {
-  readonly routes = new Map<string, RouteState>();
-  /** Fingerprints currently firing that went through. */
-  readonly active = new Set<string>();
-  /** One-shot notices (no resolve follows) by fingerprint, with when they went through: active for a window. */
-  readonly oneShots = new Map<string, number>();
-  digested = 0;
-  digests = 0;
-  sentTotal = 0;
-}
-
 export interface ThrottleProcessor extends Processor {
   readonly state: ThrottleState;
-  status(): {
-    active_alerts: number;
-    held: number;
-    digested: number;
-    digests_sent: number;
-    sent_total: number;
-    sent_in_window: Record<string, number>;
-    window_seconds: number;
-    max_per_window: number;
-  };
+  status(): ThrottleStatus;
   shutdown(): Promise<void>;
 }
 
 /** Where a throttle processor keeps its held alerts in the store. */
 export const throttleHeldNamespace = (componentId: string) => `throttle.held/${componentId}`;
-
-interface SavedHeld {
-  route: string;
-  heldSince: number;
-  savedAtMs: number;
-  alerts: Alert[];
-}
 
 const HELD_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -100,14 +75,21 @@ export function createThrottle(
   const outlets = new Outlets();
   const sequencer = new Sequencer(logger);
   const windowMs = config.window * 1000;
+  const maxHeld = config.max_held_alerts ?? config.max_per_window * config.max_digest_alerts;
   const heldNs = store && throttleHeldNamespace(store.id);
   const instanceId = store?.state.status().instance_id ?? "local";
-  let admissions = 0;
+  const held =
+    store && heldNs
+      ? new HeldStore(store.state, heldNs, instanceId, logger, scheduler.now(), HELD_TTL_MS)
+      : undefined;
+  // Memory state keeps nothing past shutdown: what is held leaves in one message per route.
+  const lastWordOnly = store?.state.backend === "memory";
+  let oneShotsPruneAt = 1000;
 
   const routeOf = (name: string): RouteState => {
     let r = state.routes.get(name);
     if (!r) {
-      r = { sent: [], held: [], heldSince: 0 };
+      r = { sent: [], held: new HeldAlerts(), heldSince: 0, announced: false };
       state.routes.set(name, r);
     }
     return r;
@@ -119,38 +101,34 @@ export function createThrottle(
     if (drop > 0) r.sent.splice(0, drop);
   };
 
+  const pruneOneShots = (now: number) => {
+    for (const [fp, at] of state.oneShots) if (at <= now - windowMs) state.oneShots.delete(fp);
+  };
+
   const track = (a: Alert) => {
     if (a.status === "resolved") state.active.delete(a.fingerprint);
     else if (a.oneShot) {
       const now = scheduler.now();
       state.oneShots.set(a.fingerprint, now);
-      // Kept for one window only; pruned here too, since nothing may ever read status().
-      if (state.oneShots.size > 1000) {
-        for (const [fp, at] of state.oneShots) if (at <= now - windowMs) state.oneShots.delete(fp);
+      // Kept for one window only; pruned here too (amortised: the map may hold a storm's worth).
+      if (state.oneShots.size > oneShotsPruneAt) {
+        pruneOneShots(now);
+        oneShotsPruneAt = Math.max(1000, 2 * state.oneShots.size);
       }
     } else state.active.add(a.fingerprint);
   };
 
-  const heldKey = (name: string) => `${name}\u001f${instanceId}`;
-  const saveHeld = (name: string, r: RouteState) => {
-    if (!store || !heldNs) return;
-    const key = heldKey(name);
-    if (r.held.length === 0) {
-      persist(logger, "throttle.held.delete", () => store.state.delete(heldNs, key));
-      return;
-    }
-    const nowMs = scheduler.now();
-    const value: SavedHeld = { route: name, heldSince: r.heldSince, savedAtMs: nowMs, alerts: r.held };
-    persist(logger, "throttle.held.set", () =>
-      store.state.set(heldNs, key, value as unknown as JsonValue, { ttlMs: HELD_TTL_MS, nowMs }),
-    );
+  /** What the delivery lane needs to keep the window at send time (only with a store: it keeps the log). */
+  const stamp = <T extends Alert | Digest>(item: T, route: string, id: string): T => {
+    if (!store) return item;
+    const sendWindow: SendWindow = { route, id, windowMs, max: config.max_per_window };
+    return { ...item, sendWindow };
   };
 
-  /** May one more message go out on `name` now? The shared window decides when there is a store. */
-  const admit = (name: string, r: RouteState, now: number): MaybePromise<boolean> => {
+  /** May message `id` go out on `name` now? The shared window decides when there is a store. */
+  const admit = (name: string, r: RouteState, now: number, id: string): MaybePromise<boolean> => {
     const local = r.sent.length < config.max_per_window;
     if (!store) return local;
-    const id = `${instanceId}:${++admissions}`;
     return guarded(
       logger,
       "throttleAdmit",
@@ -159,8 +137,11 @@ export function createThrottle(
     );
   };
 
-  /** When the next slot frees on `name`: from the shared window when there is a store. */
-  const nextDue = (name: string, r: RouteState, now: number): MaybePromise<number> => {
+  /**
+   * When the next slot frees on `name`: from the shared window (send times) when there is a store.
+   * `refused`: the window just refused a message (so a free-looking window is a race: retry later).
+   */
+  const nextDue = (name: string, r: RouteState, now: number, refused: boolean): MaybePromise<number> => {
     const dueOf = (times: readonly number[], retry: boolean) => {
       const over = times.length - config.max_per_window;
       const due =
@@ -176,48 +157,73 @@ export function createThrottle(
     return guarded(
       logger,
       "throttleWindow",
-      () => andThen(store.state.throttleWindow(name, now, windowMs), (times) => dueOf(times, true)),
-      () => dueOf(r.sent, true),
+      () => andThen(store.state.throttleWindow(name, now, windowMs), (times) => dueOf(times, refused)),
+      () => dueOf(r.sent, refused),
     );
   };
 
-  /** Emit up to max_digest_alerts held alerts as one message (a lone alert goes as itself). */
-  const releaseOne = (name: string, r: RouteState, now: number, emit: (item: Item) => void) => {
-    const batch = r.held.splice(0, config.max_digest_alerts);
-    for (const a of batch) track(a);
+  /** Emit up to `limit` held alerts (and the summary) as one message; a lone alert goes as itself. */
+  const releaseOne = (name: string, r: RouteState, now: number, id: string, emit: (item: Item) => void) => {
+    const { alerts, keys, summary } = r.held.take(config.max_digest_alerts);
+    held?.remove(keys);
+    if (summary) held?.summary(name, r.held, now);
     state.sentTotal++;
     r.sent.push(now);
-    if (batch.length === 1) return emit(batch[0] as Alert);
-    const digest: Digest = { kind: "digest", route: name, alerts: batch, windowStart: r.heldSince, at: now };
+    if (alerts.length === 1 && !summary) return emit(stamp(alerts[0] as Alert, name, id));
+    const digest: Digest = {
+      kind: "digest",
+      route: name,
+      alerts,
+      ...(summary ? { summarised: summary } : {}),
+      windowStart: r.heldSince,
+      at: now,
+    };
     state.digests++;
-    state.digested += batch.length;
+    state.digested += digestCount(digest);
     r.heldSince = now;
-    logger.debug({ route: name, alerts: batch.length }, "throttle released a digest");
-    emit(digest);
+    emit(stamp(digest, name, id));
   };
 
   /** Release held alerts while the window admits them (one admission per message). */
   const drain = (name: string, r: RouteState, at: number): MaybePromise<void> => {
-    if (r.held.length === 0) return;
-    return andThen(admit(name, r, at), (ok) => {
+    if (r.held.size === 0) return;
+    const id = randomUUID();
+    return andThen(admit(name, r, at, id), (ok) => {
       if (!ok) return;
-      releaseOne(name, r, at, (i) => outlets.next(i));
+      releaseOne(name, r, at, id, (i) => outlets.next(i));
       return drain(name, r, at);
     });
   };
 
   const onTimer = (name: string, r: RouteState): MaybePromise<void> => {
     r.timer = undefined;
+    r.dueAt = undefined;
     const at = scheduler.now();
     prune(r, at);
-    if (store && outlets.size === 0 && r.held.length > 0) {
+    if (store && outlets.size === 0 && r.held.size > 0) {
       // Restored before the pipeline subscribed: nobody to hand the digest to yet.
       r.timer = scheduler.schedule(() => runTimer(name, r), RESUBSCRIBE_WAIT_MS);
       return;
     }
+    const before = { digests: state.digests, alerts: state.digested, sent: state.sentTotal };
     return andThen(drain(name, r, at), () => {
-      saveHeld(name, r);
-      return schedule(name, r);
+      if (r.held.size === 0) {
+        held?.clear(name);
+        r.announced = false;
+      } else held?.hold(name, r.heldSince, at);
+      return andThen(schedule(name, r), () => {
+        if (state.sentTotal === before.sent) return;
+        logger.info(
+          {
+            route: name,
+            digests: state.digests - before.digests,
+            alerts: state.digested - before.alerts,
+            still_held: r.held.size,
+            next_digest_at: iso(r.dueAt),
+          },
+          "throttle released held alerts",
+        );
+      });
     });
   };
   const runTimer = (name: string, r: RouteState) => {
@@ -231,20 +237,58 @@ export function createThrottle(
     );
   };
 
-  const schedule = (name: string, r: RouteState): MaybePromise<void> => {
-    if (r.timer || r.held.length === 0) return;
+  /** Once per hold, when its first release is known: how many are held and when the digest goes. */
+  const announce = (name: string, r: RouteState) => {
+    if (r.announced) return;
+    r.announced = true;
+    // Logged after the current batch of alerts, so the count says what this burst held.
+    scheduler.schedule(() => {
+      if (r.held.size === 0) return;
+      const due = r.dueAt;
+      logger.info(
+        {
+          route: name,
+          held: r.held.size,
+          max_per_window: config.max_per_window,
+          window_seconds: config.window,
+          next_digest_at: iso(due),
+          in_seconds: due === undefined ? undefined : Math.max(0, (due - scheduler.now()) / 1000),
+        },
+        "throttle is holding alerts over max_per_window: they go out as a digest when the window allows",
+      );
+    }, 0);
+  };
+
+  const schedule = (name: string, r: RouteState, refused = true): MaybePromise<void> => {
+    if (r.timer || r.held.size === 0) return;
     const now = scheduler.now();
-    return andThen(nextDue(name, r, now), (due) => {
-      if (r.timer || r.held.length === 0) return;
-      r.timer = scheduler.schedule(() => runTimer(name, r), Math.max(0, due - now));
+    return andThen(nextDue(name, r, now, refused), (due) => {
+      if (r.timer || r.held.size === 0) return;
+      r.dueAt = Math.max(now, due);
+      r.timer = scheduler.schedule(() => runTimer(name, r), r.dueAt - now);
+      announce(name, r);
     });
   };
 
+  /**
+   * Keep one more alert: listed while under the bound, else counted in the summary. Tracked as active
+   * now, in arrival order with its firing or resolve, since it goes out either way.
+   */
+  const keep = (name: string, r: RouteState, item: Alert, now: number, since = now) => {
+    if (r.held.size === 0) {
+      r.heldSince = since;
+      held?.hold(name, since, now);
+    }
+    track(item);
+    if (r.held.listed < maxHeld) return r.held.list(item, held?.add(name, item, now));
+    r.held.summarise(item);
+    state.summarised++;
+    held?.summary(name, r.held, now);
+  };
+
   const hold = (name: string, r: RouteState, item: Alert, now: number): MaybePromise<void> => {
-    if (r.held.length === 0) r.heldSince = now;
-    r.held.push(item);
-    logger.debug({ route: name, held: r.held.length }, "alert held by throttle");
-    saveHeld(name, r);
+    keep(name, r, item, now);
+    logger.debug({ route: name, held: r.held.size }, "alert held by throttle");
     return schedule(name, r);
   };
 
@@ -253,13 +297,14 @@ export function createThrottle(
     const name = item.route ?? "default";
     const r = routeOf(name);
     prune(r, now);
-    if (r.held.length > 0) return hold(name, r, item, now);
-    return andThen(admit(name, r, now), (ok) => {
+    if (r.held.size > 0) return hold(name, r, item, now);
+    const id = randomUUID();
+    return andThen(admit(name, r, now, id), (ok) => {
       if (!ok) return hold(name, r, item, now);
       r.sent.push(now);
       state.sentTotal++;
       track(item);
-      emit(item);
+      emit(stamp(item, name, id));
     });
   };
 
@@ -283,77 +328,52 @@ export function createThrottle(
     );
   };
 
-  /** Deliver everything held, ignoring the limit: nothing is lost at shutdown. */
+  /** Deliver everything held, ignoring the limit (the delivery lane still paces it): nothing is lost. */
   const flushAll = (emit: (item: Item) => void) => {
     const now = scheduler.now();
     for (const [name, r] of state.routes) {
       r.timer?.unsubscribe();
       r.timer = undefined;
-      const had = r.held.length > 0;
-      while (r.held.length > 0) releaseOne(name, r, now, emit);
-      if (had) saveHeld(name, r);
+      if (r.held.size === 0) continue;
+      const count = r.held.size;
+      if (lastWordOnly) {
+        const folded = r.held.foldAfter(config.max_digest_alerts);
+        state.summarised += folded.length;
+        held?.remove(folded.keys);
+      }
+      let messages = 0;
+      for (; r.held.size > 0; messages++) releaseOne(name, r, now, randomUUID(), emit);
+      held?.clear(name);
+      r.announced = false;
+      logger.info({ route: name, alerts: count, messages }, "throttle flushed held alerts at shutdown");
     }
   };
 
-  /** Held lists left by a previous process (or a vanished instance on Redis) are held here again. */
-  const restore = (atStart: boolean) => {
-    if (!store || !heldNs) return;
-    const nowMs = scheduler.now();
-    const staleMs = 2 * windowMs + 60_000;
-    const adopt = (key: string, saved: SavedHeld): MaybePromise<void> => {
-      const claim =
-        store.state.backend === "redis"
-          ? guarded(
-              logger,
-              "tryAcquireCooldown",
-              () =>
-                store.state.tryAcquireCooldown(`${heldNs}\u001fadopt\u001f${key}`, nowMs + staleMs, nowMs),
-              () => false,
-            )
-          : true;
-      return andThen(claim, (mine) => {
-        if (!mine) return;
-        persist(logger, "throttle.held.delete", () => store.state.delete(heldNs, key));
-        const r = routeOf(saved.route);
-        if (r.held.length === 0) r.heldSince = saved.heldSince;
-        r.held.push(...saved.alerts);
-        logger.info({ route: saved.route, alerts: saved.alerts.length }, "throttle restored held alerts");
-        saveHeld(saved.route, r);
-        return schedule(saved.route, r);
-      });
-    };
-    sequencer.run(
-      () =>
-        andThen(store.state.list(heldNs, nowMs), (entries) => {
-          const steps: Array<() => MaybePromise<void>> = [];
-          let recheckAt = Number.POSITIVE_INFINITY;
-          for (const { key, value } of entries) {
-            const saved = value as unknown as SavedHeld;
-            if (!Array.isArray(saved?.alerts) || typeof saved.route !== "string") continue;
-            // Later checks must not adopt this instance's own live list.
-            if (!atStart && key === heldKey(saved.route)) continue;
-            if (store.state.backend === "redis" && nowMs - saved.savedAtMs < staleMs) {
-              // Maybe a live instance, maybe one that just died: look again once it would be stale.
-              recheckAt = Math.min(recheckAt, saved.savedAtMs + staleMs);
-              continue;
-            }
-            steps.push(() => adopt(key, saved));
-          }
-          if (recheckAt < Number.POSITIVE_INFINITY) {
-            recheck?.unsubscribe();
-            recheck = scheduler.schedule(() => restore(false), Math.max(0, recheckAt - nowMs) + 1000);
-          }
-          const next = (i: number): MaybePromise<void> =>
-            i < steps.length
-              ? andThen((steps[i] as () => MaybePromise<void>)(), () => next(i + 1))
-              : undefined;
-          return next(0);
-        }),
-      (err) => logger.warn({ err: String(err) }, "throttle: could not restore held alerts"),
+  /** Hold again what a previous process (or a vanished instance on Redis) held. */
+  const adopt = (saved: SavedHold): MaybePromise<void> => {
+    held?.remove(saved.keys);
+    const now = scheduler.now();
+    const r = routeOf(saved.route);
+    for (const a of saved.alerts) keep(saved.route, r, a, now, saved.heldSince);
+    if (saved.summary.length > 0) {
+      if (r.held.size === 0) {
+        r.heldSince = saved.heldSince;
+        held?.hold(saved.route, saved.heldSince, now);
+      }
+      r.held.merge(saved.summary);
+      held?.summary(saved.route, r.held, now);
+    }
+    logger.info(
+      { route: saved.route, alerts: saved.alerts.length + saved.summary.reduce((n, s) => n + s.count, 0) },
+      "throttle restored held alerts",
     );
+    return schedule(saved.route, r, false);
   };
-  let recheck: Subscription | undefined;
-  restore(true);
+
+  const restoring =
+    store && held
+      ? restoreHolds({ store: store.state, held, sequencer, scheduler, logger, windowMs, adopt })
+      : undefined;
 
   const processor = noticeStream(store?.state, { outlets, sequencer, logger, handle, onComplete: flushAll });
 
@@ -362,27 +382,12 @@ export function createThrottle(
     ...processor,
     status() {
       const now = scheduler.now();
-      const sentInWindow: Record<string, number> = {};
-      let held = 0;
-      for (const [name, r] of state.routes) {
-        prune(r, now);
-        sentInWindow[name] = r.sent.length;
-        held += r.held.length;
-      }
-      for (const [fp, at] of state.oneShots) if (at <= now - windowMs) state.oneShots.delete(fp);
-      return {
-        active_alerts: state.active.size + state.oneShots.size,
-        held,
-        digested: state.digested,
-        digests_sent: state.digests,
-        sent_total: state.sentTotal,
-        sent_in_window: sentInWindow,
-        window_seconds: config.window,
-        max_per_window: config.max_per_window,
-      };
+      for (const r of state.routes.values()) prune(r, now);
+      pruneOneShots(now);
+      return throttleStatus(state, { ...config, max_held_alerts: maxHeld });
     },
     async shutdown() {
-      recheck?.unsubscribe();
+      restoring?.stop();
       await sequencer.idle();
       flushAll((i) => outlets.next(i));
     },

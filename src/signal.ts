@@ -107,6 +107,30 @@ export interface Alert {
   /** A notice no resolve will follow (sent through the API): never escalated, never counted as active. */
   readonly oneShot?: boolean;
   readonly details?: Readonly<Record<string, string | number | boolean>>;
+  /** Set by the throttle on what it lets through: the window the delivery lane keeps at send time. */
+  readonly sendWindow?: SendWindow;
+}
+
+/**
+ * The throttle window a message counts in: at most `max` messages of `route` per rolling `windowMs`
+ * at each destination, counted when they were sent; `id` is the throttle's admission of it.
+ */
+export interface SendWindow {
+  readonly route: string;
+  readonly id: string;
+  readonly windowMs: number;
+  readonly max: number;
+}
+
+/** Held alerts past the throttle's bound, counted per rule and status instead of listed. */
+export interface DigestSummary {
+  readonly rule: string;
+  readonly status: AlertStatus;
+  /** The highest severity among them. */
+  readonly severity: Severity;
+  readonly count: number;
+  /** Labels of the first few, so a reader sees which hosts (or series) they are. */
+  readonly examples: readonly Readonly<Record<string, string>>[];
 }
 
 /** Several held alerts, released by the throttle as one message. */
@@ -114,8 +138,18 @@ export interface Digest {
   readonly kind: "digest";
   readonly route: string;
   readonly alerts: readonly Alert[];
+  /** Alerts held past `max_held_alerts`: accounted for by count, not listed. */
+  readonly summarised?: readonly DigestSummary[];
   readonly windowStart: number;
   readonly at: number;
+  readonly sendWindow?: SendWindow;
+}
+
+/** How many alerts a digest accounts for: those listed and those counted in its summary. */
+export function digestCount(digest: Digest): number {
+  let n = digest.alerts.length;
+  for (const s of digest.summarised ?? []) n += s.count;
+  return n;
 }
 
 export interface ErrorEvent {

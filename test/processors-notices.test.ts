@@ -182,7 +182,11 @@ describe("throttle", () => {
   });
 
   it("splits big digests at max_digest_alerts and flushes what is held on shutdown", async () => {
-    const t = await chain<ThrottleProcessor>(throttleFactory, { max_per_window: 1, max_digest_alerts: 2 });
+    const t = await chain<ThrottleProcessor>(throttleFactory, {
+      max_per_window: 1,
+      max_digest_alerts: 2,
+      max_held_alerts: 10,
+    });
     for (let i = 0; i < 6; i++) t.input.next(alert(`r${i}`));
     await t.p.shutdown();
     const kinds = t.out.map((o) => (o.item.kind === "digest" ? o.item.alerts.length : 1));

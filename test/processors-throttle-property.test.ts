@@ -21,11 +21,20 @@ const settings = fc.record({
   maxDigest: fc.integer({ min: 1, max: 6 }),
 });
 
-function run(s: { windowSeconds: number; max: number; maxDigest: number }, arrivals: Arrival[]) {
+function run(
+  s: { windowSeconds: number; max: number; maxDigest: number; maxHeld?: number },
+  arrivals: Arrival[],
+) {
   const clock = new VirtualClock();
   const { logger } = testContext();
   const throttle = createThrottle(
-    { window: s.windowSeconds, max_per_window: s.max, max_digest_alerts: s.maxDigest },
+    {
+      window: s.windowSeconds,
+      max_per_window: s.max,
+      max_digest_alerts: s.maxDigest,
+      // Every held alert listed, unless the property is about the bound.
+      max_held_alerts: s.maxHeld ?? 1000,
+    },
     clock.scheduler,
     logger,
   );
@@ -56,6 +65,24 @@ function messagesByRoute(out: { at: number; item: Item }[]): Map<string, number[
 const delivered = (out: { item: Item }[]) =>
   out.flatMap((o) => (o.item.kind === "digest" ? o.item.alerts : o.item.kind === "alert" ? [o.item] : []));
 
+/** Alerts accounted for per rule and status: listed, or counted in a digest's summary. */
+function accounted(out: { item: Item }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (key: string, n: number) => counts.set(key, (counts.get(key) ?? 0) + n);
+  for (const a of delivered(out)) add(`${a.rule}/${a.status}`, 1);
+  for (const o of out) {
+    if (o.item.kind !== "digest") continue;
+    for (const s of o.item.summarised ?? []) add(`${s.rule}/${s.status}`, s.count);
+  }
+  return counts;
+}
+
+function arrivedCounts(sent: Alert[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const a of sent) counts.set(`${a.rule}/${a.status}`, (counts.get(`${a.rule}/${a.status}`) ?? 0) + 1);
+  return counts;
+}
+
 describe("throttle properties", () => {
   it("never exceeds max_per_window per rolling window per route, and loses nothing given time", () => {
     fc.assert(
@@ -81,6 +108,27 @@ describe("throttle properties", () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("past max_held_alerts counts alerts per rule and status: listed ones stay bounded, all are accounted for", () => {
+    fc.assert(
+      fc.property(
+        settings,
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(arrival, { maxLength: 80 }),
+        (s, maxHeld, arrivals) => {
+          const { clock, throttle, h, sent } = run({ ...s, maxHeld }, arrivals);
+          expect(throttle.status().held - throttle.status().held_summarised).toBeLessThanOrEqual(3 * maxHeld);
+          clock.advanceBy((arrivals.length + 2) * s.windowSeconds * SEC);
+          expect(throttle.status().held).toBe(0);
+          for (const o of h.out) {
+            if (o.item.kind === "digest") expect(o.item.alerts.length).toBeLessThanOrEqual(s.maxDigest);
+          }
+          expect(accounted(h.out)).toEqual(arrivedCounts(sent));
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

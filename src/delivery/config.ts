@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ComponentContext } from "../component.ts";
 import type { Outbox } from "./outbox.ts";
 import type { DeliveryQueueOptions } from "./queue.ts";
+import { storeSendLog } from "./send-window.ts";
 
 /** Booleans as YAML gives them, plus the usual env spellings ("1", "yes", "on"; YAML reads a bare 1 as a number). */
 export const boolish = z
@@ -126,6 +127,8 @@ export function queueOptionsFrom<P>(
     maxBackoffMs: config.max_backoff * 1000,
     logAttempts: config.log_attempts || envLog,
     maxPending: config.max_pending,
+    // Throttled messages are counted where they leave: in the store's throttle logs.
+    ...(context.state ? { sendLog: storeSendLog(context.state, context.logger) } : {}),
     ...extra,
   };
 }

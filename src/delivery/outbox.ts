@@ -1,5 +1,6 @@
 // The outbox hook: every queued delivery is reported here, so a durable store can persist what is
 // pending and hand it back after a restart. The in-memory default keeps the same contract.
+import type { SendWindow } from "../signal.ts";
 
 export interface OutboxRecord<P = unknown> {
   readonly id: string;
@@ -11,6 +12,8 @@ export interface OutboxRecord<P = unknown> {
   readonly enqueuedAt: number;
   /** Identity of the notice (not secret): a shared outbox collapses records with the same key. */
   readonly dedupeKey?: string;
+  /** The throttle window the message counts in: the lane sends it only while the window allows. */
+  readonly window?: SendWindow;
 }
 
 export interface Outbox<P = unknown> {

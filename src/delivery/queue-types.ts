@@ -1,8 +1,10 @@
 // Public types of the delivery queue: destinations, options, tickets, results and status.
 import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
+import type { SendWindow } from "../signal.ts";
 import type { Outbox } from "./outbox.ts";
 import type { DeliveryOutcome } from "./outcome.ts";
+import type { SendLog } from "./send-window.ts";
 
 export interface DeliveryDestination<P> {
   /** Stable, non-secret key; the outbox stores it. */
@@ -41,6 +43,8 @@ export interface DeliveryQueueOptions<P> {
   readonly random?: () => number;
   /** Secret strings stripped from any reason text before it is logged or stored. */
   readonly secrets?: readonly string[];
+  /** Where stamped messages (DeliveryMeta.window) learn when their throttle window allows them. */
+  readonly sendLog?: SendLog;
 }
 
 export interface DeliveryMeta {
@@ -48,6 +52,8 @@ export interface DeliveryMeta {
   readonly rule?: string;
   /** Identity of the notice: a shared outbox delivers one of several records with the same key. */
   readonly key?: string;
+  /** The throttle window the message counts in, kept at send time. */
+  readonly window?: SendWindow;
 }
 
 export interface DeliveryResult {

@@ -1,5 +1,6 @@
 // The delivery queue in front of every exporter: per destination FIFO, token-bucket rate limit,
 // Retry-After on 429, exponential backoff on transient errors, permanent failures recorded once.
+// A message stamped with its throttle window also waits until that window allows it (send-window.ts).
 // With a shared outbox (the state store) each lane pulls instead: it claims the destination's oldest
 // stored entry with a lease, renews the lease while the delivery retries, then acks or dead-letters it.
 import { randomUUID } from "node:crypto";
@@ -18,6 +19,7 @@ import type {
   ShutdownReport,
 } from "./queue-types.ts";
 import { decideRetry, expiredUntried, retryDeadline } from "./retry.ts";
+import { WindowGate } from "./send-window.ts";
 import { SharedLanes } from "./shared-lanes.ts";
 import { schedulerSleep, TokenBucket } from "./timing.ts";
 
@@ -34,11 +36,15 @@ export type {
 } from "./queue-types.ts";
 
 export class DeliveryQueue<P = unknown> {
-  readonly #o: Required<Omit<DeliveryQueueOptions<P>, "outbox">> & { outbox: Outbox<P> };
+  readonly #o: Required<Omit<DeliveryQueueOptions<P>, "outbox" | "sendLog">> & { outbox: Outbox<P> };
+  /** Holds stamped messages until their throttle window allows them. */
+  readonly #gate: WindowGate | undefined;
   /** Pull mode, when the outbox is shared (the state store). */
   readonly #shared: SharedLanes<P> | undefined;
   readonly #lanes = new Map<string, Lane<P>>();
   readonly #abort = new AbortController();
+  /** Aborted when shutdown begins without a durable outbox: throttle windows no longer hold messages. */
+  readonly #lift = new AbortController();
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: DeliveryQueueOptions<P>) {
@@ -59,6 +65,7 @@ export class DeliveryQueue<P = unknown> {
       outbox: options.outbox ?? new MemoryOutbox<P>(),
     };
     const outbox = this.#o.outbox;
+    this.#gate = options.sendLog && new WindowGate(options.sendLog, this.#o.scheduler, this.#o.logger);
     this.#shared = isSharedOutbox(outbox)
       ? new SharedLanes(outbox, {
           scheduler: this.#o.scheduler,
@@ -81,6 +88,7 @@ export class DeliveryQueue<P = unknown> {
       rule: meta.rule,
       enqueuedAt: this.#o.scheduler.now(),
       ...(meta.key !== undefined ? { dedupeKey: meta.key } : {}),
+      ...(meta.window !== undefined ? { window: meta.window } : {}),
     };
     if (this.#shared) return this.#shared.enqueue(destination, record);
     return this.#add(destination, record, true);
@@ -148,6 +156,15 @@ export class DeliveryQueue<P = unknown> {
           continue;
         }
         if (entry.attempts === 0 && this.#expiredUntried(lane, entry)) continue;
+        const held = await this.#gate?.waitMs(lane.destination, entry.record, this.#lift.signal.aborted);
+        if (held) {
+          await schedulerSleep(
+            this.#o.scheduler,
+            held,
+            this.#shared ? this.#abort.signal : this.#lift.signal,
+          );
+          continue;
+        }
         const wait = lane.bucket.tryTake(this.#o.scheduler.now());
         if (wait > 0) {
           await schedulerSleep(this.#o.scheduler, wait, this.#abort.signal);
@@ -156,6 +173,7 @@ export class DeliveryQueue<P = unknown> {
         const startedAt = this.#o.scheduler.now();
         const outcome = await this.#attempt(lane, entry);
         if (outcome.ok) {
+          await this.#gate?.sent(lane.destination, entry.record);
           finishEntry(lane, entry);
           lane.delivered++;
           lane.failingSince = undefined;
@@ -348,6 +366,7 @@ export class DeliveryQueue<P = unknown> {
 
   /** Drain for up to `deadlineMs` (scheduler time), then stop; what is left stays in the outbox. */
   async shutdown(deadlineMs: number): Promise<ShutdownReport> {
+    if (!this.#shared) this.#lift.abort();
     if (!this.#idle()) {
       const timeout = new AbortController();
       await Promise.race([this.whenIdle(), schedulerSleep(this.#o.scheduler, deadlineMs, timeout.signal)]);

@@ -36,9 +36,11 @@ export function withDeliveryQueue(inner: Exporter, options: QueuedExporterOption
     configured: inner.configured,
     accepts: inner.accepts,
     async export(batch) {
-      const tickets = batch.map((item) =>
-        queue.enqueue(destination, item, { rule: item.kind === "alert" ? item.rule : item.kind }),
-      );
+      const tickets = batch.map((item) => {
+        const window = item.kind === "alert" || item.kind === "digest" ? item.sendWindow : undefined;
+        const rule = item.kind === "alert" ? item.rule : item.kind;
+        return queue.enqueue(destination, item, { rule, ...(window ? { window } : {}) });
+      });
       await Promise.all(tickets.map((t) => t.accepted));
     },
     async shutdown() {

@@ -4,6 +4,7 @@
 // A restarted instance takes back the leases its previous run held instead of waiting them out.
 import type { SchedulerLike } from "rxjs";
 import type { ComponentContext } from "../component.ts";
+import type { SendWindow } from "../signal.ts";
 import { isPreviousRun } from "../state/instance-id.ts";
 import type { JsonValue, StateStore } from "../state/store.ts";
 import type { OutboxRecord, SharedOutbox } from "./outbox.ts";
@@ -28,6 +29,7 @@ interface StoredDelivery {
   readonly ref: string;
   readonly rule?: string;
   readonly payload: JsonValue;
+  readonly window?: SendWindow;
 }
 
 export class StoreOutbox<P> implements SharedOutbox<P> {
@@ -60,6 +62,7 @@ export class StoreOutbox<P> implements SharedOutbox<P> {
       ref: record.id,
       payload: toJson(record.payload),
       ...(record.rule !== undefined ? { rule: record.rule } : {}),
+      ...(record.window !== undefined ? { window: record.window } : {}),
     };
     const dedupe =
       record.dedupeKey !== undefined && this.#o.dedupeMs > 0
@@ -193,6 +196,7 @@ function fromStored<P>(
     payload: stored.payload as P,
     enqueuedAt,
     ...(stored.rule !== undefined ? { rule: stored.rule } : {}),
+    ...(stored.window !== undefined ? { window: stored.window } : {}),
   };
 }
 
