@@ -28,24 +28,32 @@ export function hostNames(count: number, from = 0): string[] {
   return Array.from({ length: count }, (_, i) => `host-${String(from + i).padStart(3, "0")}`);
 }
 
-export function healthRequest(hosts: readonly string[], value: number): unknown {
+/** An OTLP/JSON request with one gauge point per host (attribute `host.name`, plus `attributes`). */
+export function hostGaugeRequest(
+  metric: string,
+  hosts: readonly string[],
+  value: number,
+  attributes: Record<string, string> = {},
+  service = "scraper",
+): unknown {
   const timeUnixNano = String(Date.now() * 1e6);
+  const extra = Object.entries(attributes).map(([key, v]) => ({ key, value: { stringValue: v } }));
   return {
     resourceMetrics: [
       {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "scraper" } }] },
+        resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
         scopeMetrics: [
           {
             scope: { name: "e2e" },
             metrics: [
               {
-                name: "pipeline.health.score",
+                name: metric,
                 unit: "1",
                 gauge: {
                   dataPoints: hosts.map((host) => ({
                     asDouble: value,
                     timeUnixNano,
-                    attributes: [{ key: "host.name", value: { stringValue: host } }],
+                    attributes: [{ key: "host.name", value: { stringValue: host } }, ...extra],
                   })),
                 },
               },
@@ -55,6 +63,10 @@ export function healthRequest(hosts: readonly string[], value: number): unknown 
       },
     ],
   };
+}
+
+export function healthRequest(hosts: readonly string[], value: number): unknown {
+  return hostGaugeRequest("pipeline.health.score", hosts, value);
 }
 
 /** Start `alertpipe run` on a fixture with the given state and Slack URL; resolves once it listens. */

@@ -1,6 +1,7 @@
 // An alert storm for the storm test and bench/storm.ts: OTLP/JSON requests of `memory_usage`
 // breaches on many distinct hosts, and the accounting of what a fake Slack received (alerts named
 // alone or in a digest, plus those counted in a digest's "+N more" summary lines).
+import { hostGaugeRequest } from "./collector.ts";
 
 export const STORM_HOST = /storm-\d{5}/g;
 
@@ -10,35 +11,13 @@ export function stormHosts(count: number, from = 0): string[] {
 
 /** One OTLP/JSON metrics request: `system.memory.utilization` (state used) per host. */
 export function stormRequest(hosts: readonly string[], utilization = 0.97): unknown {
-  const timeUnixNano = String(Date.now() * 1e6);
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "storm" } }] },
-        scopeMetrics: [
-          {
-            scope: { name: "storm" },
-            metrics: [
-              {
-                name: "system.memory.utilization",
-                unit: "1",
-                gauge: {
-                  dataPoints: hosts.map((host) => ({
-                    asDouble: utilization,
-                    timeUnixNano,
-                    attributes: [
-                      { key: "host.name", value: { stringValue: host } },
-                      { key: "system.memory.state", value: { stringValue: "used" } },
-                    ],
-                  })),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  return hostGaugeRequest(
+    "system.memory.utilization",
+    hosts,
+    utilization,
+    { "system.memory.state": "used" },
+    "storm",
+  );
 }
 
 /** A digest's summary line: "+N more <rule> alerts …" (exporters/slack-blocks.ts). */
