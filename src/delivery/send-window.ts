@@ -1,5 +1,5 @@
 // The throttle's promise kept where messages leave. A message stamped with its throttle window
-// (route, window, max) starts only while fewer than `max` messages of that route reached the same
+// (route, window, max) starts only while fewer than `max` stamped messages reached the same
 // destination in the last window, counted at their completion (a destination can only have seen a
 // message by then; lanes send one at a time, so the next one arrives a full window later). The
 // completion also re-stamps the throttle's admission in the store, so the throttle measures its
@@ -19,8 +19,11 @@ export interface SendLog {
   sent(destination: string, window: SendWindow, recordId: string, atMs: number): Promise<void>;
 }
 
-/** Store key of what reached one destination on one route (beside the throttle's route log). */
-const destinationLog = (destination: string, route: string) => `\u001fsent\u001f${destination}\u001f${route}`;
+/**
+ * Store key of what reached one destination (beside the throttle's route logs): one log per
+ * destination, so two routes (or pipelines) sending to one webhook share its limit.
+ */
+const destinationLog = (destination: string) => `\u001fsent\u001f${destination}`;
 /** Admission without a limit: records (or re-stamps) a send. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -68,9 +71,8 @@ export function storeSendLog(store: StateStore, logger: Logger): SendLog {
       safely(
         "throttleWindow",
         () =>
-          andThen(
-            store.throttleWindow(destinationLog(destination, window.route), nowMs, window.windowMs),
-            (t) => windowWaitMs(t, window, nowMs),
+          andThen(store.throttleWindow(destinationLog(destination), nowMs, window.windowMs), (t) =>
+            windowWaitMs(t, window, nowMs),
           ),
         0,
       ),
@@ -79,13 +81,7 @@ export function storeSendLog(store: StateStore, logger: Logger): SendLog {
         "throttleAdmit",
         () =>
           andThen(
-            store.throttleAdmit(
-              destinationLog(destination, window.route),
-              atMs,
-              window.windowMs,
-              UNLIMITED,
-              recordId,
-            ),
+            store.throttleAdmit(destinationLog(destination), atMs, window.windowMs, UNLIMITED, recordId),
             () =>
               andThen(
                 store.throttleAdmit(window.route, atMs, window.windowMs, UNLIMITED, window.id),
