@@ -43,8 +43,6 @@ export class DeliveryQueue<P = unknown> {
   readonly #shared: SharedLanes<P> | undefined;
   readonly #lanes = new Map<string, Lane<P>>();
   readonly #abort = new AbortController();
-  /** Aborted when shutdown begins without a durable outbox: throttle windows no longer hold messages. */
-  readonly #lift = new AbortController();
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: DeliveryQueueOptions<P>) {
@@ -156,15 +154,8 @@ export class DeliveryQueue<P = unknown> {
           continue;
         }
         if (entry.attempts === 0 && this.#expiredUntried(lane, entry)) continue;
-        const held = await this.#gate?.waitMs(lane.destination, entry.record, this.#lift.signal.aborted);
-        if (held) {
-          await schedulerSleep(
-            this.#o.scheduler,
-            held,
-            this.#shared ? this.#abort.signal : this.#lift.signal,
-          );
+        if (await this.#gate?.hold(lane.destination, entry.record, !!this.#shared && this.#abort.signal))
           continue;
-        }
         const wait = lane.bucket.tryTake(this.#o.scheduler.now());
         if (wait > 0) {
           await schedulerSleep(this.#o.scheduler, wait, this.#abort.signal);
@@ -366,7 +357,7 @@ export class DeliveryQueue<P = unknown> {
 
   /** Drain for up to `deadlineMs` (scheduler time), then stop; what is left stays in the outbox. */
   async shutdown(deadlineMs: number): Promise<ShutdownReport> {
-    if (!this.#shared) this.#lift.abort();
+    if (!this.#shared) this.#gate?.lift();
     if (!this.#idle()) {
       const timeout = new AbortController();
       await Promise.race([this.whenIdle(), schedulerSleep(this.#o.scheduler, deadlineMs, timeout.signal)]);

@@ -10,6 +10,7 @@ import type { SchedulerLike } from "rxjs";
 import type { SendWindow } from "../signal.ts";
 import { andThen, type MaybePromise, type StateStore } from "../state/store.ts";
 import type { OutboxRecord } from "./outbox.ts";
+import { schedulerSleep } from "./timing.ts";
 
 /** What the delivery queue asks before and after sending a stamped message. */
 export interface SendLog {
@@ -98,6 +99,8 @@ export class WindowGate {
   readonly #log: SendLog;
   readonly #scheduler: SchedulerLike;
   readonly #logger: Logger;
+  /** Aborted at shutdown on memory state: windows no longer hold messages (sent rather than lost). */
+  readonly #lifted = new AbortController();
 
   constructor(log: SendLog, scheduler: SchedulerLike, logger: Logger) {
     this.#log = log;
@@ -105,16 +108,31 @@ export class WindowGate {
     this.#logger = logger;
   }
 
-  /** How long the record's window still holds it: 0 when unstamped, or `lifted` (shutdown, memory state). */
-  async waitMs(
+  lift(): void {
+    this.#lifted.abort();
+  }
+
+  /**
+   * Wait while the record's window holds it (until then, or until `abort`, else the lift); true when
+   * it waited, so the lane looks again. Unstamped records never wait.
+   */
+  async hold(
     destination: { key: string; label: string },
     record: OutboxRecord<unknown>,
-    lifted: boolean,
-  ): Promise<number> {
+    abort: AbortSignal | false,
+  ): Promise<boolean> {
+    const wait = await this.waitMs(destination, record);
+    if (wait <= 0) return false;
+    await schedulerSleep(this.#scheduler, wait, abort || this.#lifted.signal);
+    return true;
+  }
+
+  /** How long the record's window still holds it: 0 when unstamped, or lifted. */
+  async waitMs(destination: { key: string; label: string }, record: OutboxRecord<unknown>): Promise<number> {
     const window = record.window;
     if (!validWindow(window)) return 0;
     const wait = await this.#log.waitMs(destination.key, window, this.#scheduler.now());
-    if (wait <= 0 || !lifted) return wait;
+    if (wait <= 0 || !this.#lifted.signal.aborted) return wait;
     // Nothing keeps it past this process: sent over the limit rather than lost.
     this.#logger.warn(
       { destination: destination.label, rule: record.rule, route: window.route },
