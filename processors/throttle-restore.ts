@@ -1,9 +1,11 @@
 // Adopting holds a throttle finds in the store at start: on memory/SQLite every hold (a previous
-// process of the same file); on Redis only those whose owner has not rewritten them for 2 windows +
-// 1 min (that instance is gone), claimed through a cooldown lock so one instance adopts each, and
-// looked at again later while they might still be live.
+// process of the same file); on Redis those of this instance's own previous run at once, and others
+// only once their owner has not rewritten them for 2 windows + 1 min (that instance is gone), claimed
+// through a cooldown lock so one instance adopts each, and looked at again later while they might
+// still be live.
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
+import { isPreviousRun } from "../src/state/instance-id.ts";
 import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { guarded, type Sequencer } from "./state-sequence.ts";
 import type { HeldStore, SavedHold } from "./throttle-held.ts";
@@ -50,7 +52,8 @@ export function restoreHolds(o: RestoreOptions): { stop(): void } {
           for (const saved of holds) {
             // Later checks must not adopt this instance's own live hold.
             if (!atStart && saved.owner === o.held.owner) continue;
-            if (redis && nowMs - saved.savedAtMs < staleMs) {
+            const live = nowMs - saved.savedAtMs < staleMs && !isPreviousRun(saved.owner, o.held.owner);
+            if (redis && live) {
               // Maybe a live instance, maybe one that just died: look again once it would be stale.
               recheckAt = Math.min(recheckAt, saved.savedAtMs + staleMs);
               continue;

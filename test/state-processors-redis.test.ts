@@ -11,6 +11,7 @@ import { thresholdFactory } from "../processors/threshold.ts";
 import { throttleFactory } from "../processors/throttle.ts";
 import type { Processor } from "../src/component.ts";
 import type { Alert, Item } from "../src/signal.ts";
+import { newInstanceId } from "../src/state/instance-id.ts";
 import { openStateStore } from "../src/state/open.ts";
 import type { StateStore } from "../src/state/store.ts";
 import { create, freePort, startRedis, stopRedis, until } from "./state-processors-support.ts";
@@ -200,5 +201,29 @@ describe.runIf(available)("a rule's firing records on Redis, shared by instances
       ["resolved", expect.stringContaining("no data since restart")],
     ]);
     await until(async () => (await records(b)) === 0, "the record is gone");
+  });
+});
+
+describe.runIf(available)("throttle on Redis across a restart", () => {
+  it("a restarted instance takes back its previous run's held alerts at once, not after they go stale", async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => cleanupPrefix(prefix));
+    const throttle = { window: 60, max_per_window: 1 };
+    const held = (i: Instance) => Number(i.throttle.status?.().held ?? -1);
+    const a = await instance(REDIS_URL, prefix, newInstanceId("alertpipe-restart"), throttle);
+    for (const fp of ["f1", "f2", "f3", "f4"]) a.input.next(alert(fp));
+    await until(() => held(a) === 3, "three held");
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the held entries reach Redis
+    await a.state.close(); // killed: no shutdown flush
+
+    // Same instance name, a new run: it adopts at once (another instance would wait 2 windows + 1 min).
+    const b = await instance(REDIS_URL, prefix, newInstanceId("alertpipe-restart"), throttle);
+    cleanups.push(async () => {
+      b.input.complete();
+      await b.cooldown.shutdown();
+      await b.throttle.shutdown();
+      await b.state.close();
+    });
+    await until(() => held(b) === 3, "the previous run's held alerts adopted", 3000);
   });
 });
