@@ -28,6 +28,12 @@ interface Group {
 }
 
 /** The alerts one route holds: listed up to the bound, then counted per rule and status. */
+/** Where a throttle processor keeps its held alerts in the store. */
+export const throttleHeldNamespace = (componentId: string) => `throttle.held/${componentId}`;
+
+/** Held alerts outlive any sane outage, not forever. */
+export const HELD_TTL_MS = 7 * 24 * 3_600_000;
+
 export class HeldAlerts {
   readonly #listed: Array<{ readonly alert: Alert; readonly key?: string }> = [];
   readonly #groups = new Map<string, Group>();

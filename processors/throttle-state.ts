@@ -1,5 +1,6 @@
 // A throttle's state in one object (per-route windows and holds, counters) and the status it shows.
 import type { Subscription } from "rxjs";
+import type { Processor } from "../src/component.ts";
 import type { HeldAlerts } from "./throttle-held.ts";
 
 export interface RouteState {
@@ -80,4 +81,10 @@ export function throttleStatus(
     max_per_window: config.max_per_window,
     max_held_alerts: config.max_held_alerts,
   };
+}
+
+export interface ThrottleProcessor extends Processor {
+  readonly state: ThrottleState;
+  status(): ThrottleStatus;
+  shutdown(): Promise<void>;
 }

@@ -1,38 +1,38 @@
-// `throttle` processor: at most `max_per_window` messages per rolling `window` per destination
-// route. Alerts over the limit are held and released as Digest items (one message each, at most
-// `max_digest_alerts` alerts listed) as soon as the window allows; past `max_held_alerts` held alerts
-// are counted per rule and status instead of listed (a digest's summary lines). Shutdown flushes
-// what is held: on memory state as one last digest per route, since nothing keeps the rest.
-//
-// With a StateStore (context.state) every message is admitted through `throttleAdmit` on the route's
-// shared rolling window (atomic across instances on Redis; durable across restarts on SQLite) and
-// stamped with it (`sendWindow`): the delivery lane sends it only while that window allows at the
-// destination, and re-stamps the admission with its send time, so the window is measured on what
-// was sent (src/delivery/send-window.ts). Held alerts are stored incrementally (throttle-held.ts). At
-// start an instance adopts every hold it finds on memory/SQLite (a previous process of the file),
-// and on Redis those not rewritten for 2 windows + 1 min (their instance is gone), claimed through a
-// cooldown lock so only one instance adopts each; they go out as digests when the window allows.
+// `throttle` processor: at most `max_per_window` messages per rolling `window` per route. The
+// overflow is held and released as digests (at most `max_digest_alerts` listed; past
+// `max_held_alerts` counted per rule and status) as soon as the window allows; nothing is dropped.
+// With a StateStore, admissions go through the store's shared window (atomic on Redis, durable on
+// SQLite) and are stamped (`sendWindow`) so the delivery lane keeps the window at send time
+// (src/delivery/send-window.ts); held alerts are stored incrementally (throttle-held.ts) and
+// adopted after a restart or an instance's death (throttle-restore.ts).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
-import { defineFactory, type Processor } from "../src/component.ts";
+import { defineFactory } from "../src/component.ts";
 import { type Alert, type Digest, digestCount, type Item, type SendWindow } from "../src/signal.ts";
 import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveInteger, positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import { type Emit, guarded, noticeStream, RESUBSCRIBE_WAIT_MS, Sequencer } from "./state-sequence.ts";
-import { HeldAlerts, HeldStore, type SavedHold } from "./throttle-held.ts";
+import {
+  HELD_TTL_MS,
+  HeldAlerts,
+  HeldStore,
+  type SavedHold,
+  throttleHeldNamespace,
+} from "./throttle-held.ts";
 import { restoreHolds } from "./throttle-restore.ts";
 import {
   iso,
   type RouteState,
+  type ThrottleProcessor,
   ThrottleState,
   type ThrottleStatus,
   throttleStatus,
 } from "./throttle-state.ts";
 
-export { ThrottleState, type ThrottleStatus };
+export { type ThrottleProcessor, ThrottleState, type ThrottleStatus, throttleHeldNamespace };
 
 export const throttleConfigSchema = z
   .strictObject({
@@ -53,17 +53,6 @@ export const throttleConfigSchema = z
   })
   .meta({ description: "Caps messages per route and rolling window; the overflow leaves as digests." });
 export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
-
-export interface ThrottleProcessor extends Processor {
-  readonly state: ThrottleState;
-  status(): ThrottleStatus;
-  shutdown(): Promise<void>;
-}
-
-/** Where a throttle processor keeps its held alerts in the store. */
-export const throttleHeldNamespace = (componentId: string) => `throttle.held/${componentId}`;
-
-const HELD_TTL_MS = 7 * 24 * 3_600_000;
 
 export function createThrottle(
   config: ThrottleConfig,
