@@ -1,28 +1,10 @@
-// Virtual time for processor tests: a VirtualTimeScheduler advanced explicitly, so a test can
-// push signals at chosen instants and run 30-minute cooldowns instantly.
-import { Subject, VirtualTimeScheduler } from "rxjs";
+// Virtual time for processor tests (the clock itself is src/virtual/clock.ts): push signals at
+// chosen instants and run 30-minute cooldowns instantly.
+import { Subject } from "rxjs";
 import type { Alert, Attributes, GaugePoint, HistogramPoint, Item, SumPoint } from "../../src/signal.ts";
+import { VirtualClock } from "../../src/virtual/clock.ts";
 
-export class VirtualClock {
-  readonly scheduler = new VirtualTimeScheduler();
-
-  now(): number {
-    return this.scheduler.now();
-  }
-
-  /** Run every action due up to `time` (ms), then leave the clock at `time`. */
-  advanceTo(time: number): void {
-    if (time < this.scheduler.frame)
-      throw new Error(`cannot go back from ${this.scheduler.frame} to ${time}`);
-    this.scheduler.maxFrames = time;
-    this.scheduler.flush();
-    this.scheduler.frame = time;
-  }
-
-  advanceBy(ms: number): void {
-    this.advanceTo(this.scheduler.frame + ms);
-  }
-}
+export { VirtualClock };
 
 /** A source Subject and everything the operator chain emitted, tagged with its virtual time. */
 export function harness(clock: VirtualClock) {
