@@ -174,6 +174,8 @@ function draftMetric(metric: OtlpMetric, ctx: MetricContext, out: MetricDraft[],
       const pPath = `${at}.dataPoints[${i}]`;
       const p = message<P>(dps[i], pPath);
       if (!p) fail(pPath, "expected a data point object");
+      // FLAG_NO_RECORDED_VALUE (OTLP's staleness marker): a valid point that carries no value.
+      if (noRecordedValue((p as { flags?: unknown }).flags, pPath)) continue;
       try {
         out.push(build(p, pPath));
       } catch (err) {
@@ -221,6 +223,12 @@ function draftMetric(metric: OtlpMetric, ctx: MetricContext, out: MetricDraft[],
   } else {
     fail(path, "missing data (one of gauge, sum, histogram, exponentialHistogram, summary)");
   }
+}
+
+/** DataPointFlags bit 0: the Collector's Prometheus receiver turns staleness markers into it. */
+function noRecordedValue(flags: unknown, path: string): boolean {
+  if (flags === undefined || flags === null) return false;
+  return (int64(flags, `${path}.flags`) & 1) === 1;
 }
 
 function pointBase(
