@@ -1,4 +1,4 @@
-// alertpipe CLI commands: run | validate | schema | test-alert (loaded by cli.ts once Node is new enough).
+// alertpipe CLI commands: run | validate | schema | test-alert | test rules (loaded by cli.ts once Node is new enough).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, formatProblem } from "./config/errors.ts";
@@ -24,6 +24,7 @@ Commands:
   validate [file]    check a pipeline.yaml; exit 0 when valid, 2 with one line per problem
   schema             print the JSON Schema of pipeline.yaml (for editor completion)
   test-alert [file]  send one info message through each configured destination and report
+  test rules FILE... run rule unit tests (promtool's format); exit 0 pass, 1 fail, 2 malformed
 
 Options:
   -h, --help         this text
@@ -31,7 +32,14 @@ Options:
 
 const EXIT_USAGE = 2;
 
+/** Commands with their own options and arguments: each module parses the rest of the line. */
+const SUBCOMMANDS: Readonly<Record<string, () => Promise<{ main(args: string[]): Promise<number> }>>> = {
+  test: () => import("./rules-test/command.ts"),
+};
+
 async function main(argv: string[]): Promise<number> {
+  const subcommand = SUBCOMMANDS[argv[0] ?? ""];
+  if (subcommand) return (await subcommand()).main(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

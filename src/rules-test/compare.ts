@@ -1,0 +1,197 @@
+// Expected vs got for rule tests: alert label sets compared like promtool (exact sets, alertname
+// implied), notices field by field (what is given must match), and the diff lines of a failure.
+import { formatNumber } from "../../processors/rules/alerts.ts";
+import type { Alert, Notice } from "../signal.ts";
+import type { RecordedNotice } from "../virtual/pipeline.ts";
+import { formatDuration } from "./duration.ts";
+import type { ExpectedAlert, ExpectedNotice } from "./file.ts";
+
+/** An alert's label set as tests see it: its group labels plus its severity. */
+export function alertLabels(a: Alert): Record<string, string> {
+  return { ...a.labels, severity: a.severity };
+}
+
+/** Its annotations: the summary and component (and details such as increase_percent). */
+export function alertAnnotations(a: Alert): Record<string, string> {
+  const out: Record<string, string> = { summary: a.summary, component: a.component };
+  for (const [k, v] of Object.entries(a.details ?? {})) out[k] = String(v);
+  return out;
+}
+
+export function formatLabels(labels: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(labels).sort();
+  return `{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(", ")}}`;
+}
+
+function sameValue(expected: number, got: number | undefined): boolean {
+  if (got === undefined) return false;
+  return Math.abs(expected - got) <= 1e-6 * Math.max(1, Math.abs(expected), Math.abs(got));
+}
+
+/** Differences between `expected` (a subset) and `got`, one phrase each. */
+function subsetDifferences(
+  what: string,
+  expected: Readonly<Record<string, string>>,
+  got: Record<string, string>,
+) {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(expected)) {
+    if (got[k] !== v)
+      out.push(
+        `${what} ${k}: expected ${JSON.stringify(v)}, got ${got[k] === undefined ? "none" : JSON.stringify(got[k])}`,
+      );
+  }
+  return out;
+}
+
+function describeAlert(a: Alert, withAnnotations: boolean): string {
+  const value = a.value === undefined ? "" : ` value=${formatNumber(a.value)}`;
+  const annotations = withAnnotations ? ` annotations=${formatLabels(alertAnnotations(a))}` : "";
+  return `${formatLabels(alertLabels(a))}${value}${annotations}`;
+}
+
+/** Lines explaining how the firing alerts differ from the expected ones; [] when they match. */
+export function compareAlerts(expected: readonly ExpectedAlert[], got: readonly Alert[]): string[] {
+  const byLabels = new Map(got.map((a) => [formatLabels(alertLabels(a)), a]));
+  const diff: string[] = [];
+  const matched = new Set<string>();
+  for (const exp of expected) {
+    const key = formatLabels(exp.labels);
+    const alert = byLabels.get(key);
+    if (!alert) {
+      diff.push(`- ${key}`);
+      continue;
+    }
+    matched.add(key);
+    const problems = subsetDifferences("annotation", exp.annotations ?? {}, alertAnnotations(alert));
+    if (exp.value !== undefined && !sameValue(exp.value, alert.value))
+      problems.push(
+        `value: expected ${formatNumber(exp.value)}, got ${alert.value === undefined ? "none" : formatNumber(alert.value)}`,
+      );
+    for (const p of problems) diff.push(`~ ${key}: ${p}`);
+  }
+  for (const [key] of byLabels) if (!matched.has(key)) diff.push(`+ ${key}`);
+  if (diff.length === 0) return [];
+  const showAnnotations = expected.some((e) => e.annotations !== undefined);
+  const list = (items: string[]) => (items.length === 0 ? ["  (none)"] : items.map((i) => `  ${i}`));
+  const sorted = (items: string[]) => items.sort();
+  return [
+    "exp:",
+    ...list(
+      sorted(
+        expected.map((e) => {
+          const value = e.value === undefined ? "" : ` value=${formatNumber(e.value)}`;
+          const annotations = e.annotations ? ` annotations=${formatLabels(e.annotations)}` : "";
+          return `${formatLabels(e.labels)}${value}${annotations}`;
+        }),
+      ),
+    ),
+    "got:",
+    ...list(sorted(got.map((a) => describeAlert(a, showAnnotations)))),
+    "diff (- expected, not firing; + firing, not expected; ~ differs):",
+    ...diff.map((d) => `  ${d}`),
+  ];
+}
+
+/** One recorded notice, one line: `2m30s system_health firing {…} value=20`. */
+export function describeNotice(n: RecordedNotice, origin: number): string {
+  return `${formatDuration(n.at - origin)} ${describeNoticeBody(n.notice)}`;
+}
+
+function describeNoticeBody(notice: Notice): string {
+  if (notice.kind === "alert") {
+    const value = notice.value === undefined ? "" : ` value=${formatNumber(notice.value)}`;
+    return `${notice.rule} ${notice.status} ${formatLabels(alertLabels(notice))}${value}`;
+  }
+  if (notice.kind === "digest") {
+    const members = notice.alerts.map((a) => `${a.rule} ${a.status} ${formatLabels(alertLabels(a))}`);
+    return `digest (route ${notice.route}, ${notice.alerts.length} alerts): ${members.join("; ")}`;
+  }
+  return `error ${notice.error.type}: ${notice.error.message} (component ${notice.component})`;
+}
+
+function describeExpected(e: ExpectedNotice): string {
+  const parts: string[] = [];
+  if (e.at !== undefined) parts.push(formatDuration(e.at));
+  if (e.kind !== undefined && e.kind !== "alert") parts.push(e.kind);
+  if (e.alertname !== undefined) parts.push(e.alertname);
+  if (e.status !== undefined) parts.push(e.status);
+  if (e.labels !== undefined) parts.push(formatLabels(e.labels));
+  if (e.value !== undefined) parts.push(`value=${formatNumber(e.value)}`);
+  if (e.route !== undefined) parts.push(`route=${e.route}`);
+  if (e.annotations !== undefined) parts.push(`annotations=${formatLabels(e.annotations)}`);
+  if (e.alerts !== undefined) parts.push(`[${e.alerts.map(describeExpected).join("; ")}]`);
+  return parts.join(" ");
+}
+
+/** Why `got` is not `expected`; [] when every given field matches. */
+function noticeDifferences(
+  e: ExpectedNotice,
+  notice: Notice,
+  at: number | undefined,
+  origin: number,
+): string[] {
+  const out: string[] = [];
+  const kind = e.kind ?? (e.alerts !== undefined ? "digest" : "alert");
+  if (notice.kind !== kind)
+    return [`expected a${kind === "alert" || kind === "error" ? "n" : ""} ${kind}, got a ${notice.kind}`];
+  if (e.at !== undefined && at !== undefined && at - origin !== e.at)
+    out.push(`time: expected ${formatDuration(e.at)}, got ${formatDuration(at - origin)}`);
+  if (
+    e.route !== undefined &&
+    (notice.kind === "alert" || notice.kind === "digest") &&
+    notice.route !== e.route
+  )
+    out.push(`route: expected ${e.route}, got ${notice.route ?? "default"}`);
+  if (notice.kind === "digest") {
+    if (e.alerts === undefined) return out;
+    if (e.alerts.length !== notice.alerts.length)
+      out.push(`digest: expected ${e.alerts.length} alerts, got ${notice.alerts.length}`);
+    e.alerts.forEach((m, i) => {
+      const member = notice.alerts[i];
+      if (member)
+        for (const d of noticeDifferences({ kind: "alert", ...m }, member, undefined, origin))
+          out.push(`digest alert ${i + 1}: ${d}`);
+    });
+    return out;
+  }
+  if (notice.kind !== "alert") return out;
+  if (e.alertname !== undefined && notice.rule !== e.alertname)
+    out.push(`alertname: expected ${e.alertname}, got ${notice.rule}`);
+  if (e.status !== undefined && notice.status !== e.status)
+    out.push(`status: expected ${e.status}, got ${notice.status}`);
+  out.push(...subsetDifferences("label", e.labels ?? {}, alertLabels(notice)));
+  out.push(...subsetDifferences("annotation", e.annotations ?? {}, alertAnnotations(notice)));
+  if (e.value !== undefined && !sameValue(e.value, notice.value))
+    out.push(
+      `value: expected ${formatNumber(e.value)}, got ${notice.value === undefined ? "none" : formatNumber(notice.value)}`,
+    );
+  return out;
+}
+
+/** Lines explaining how the sent notices differ from the expected ones, in order; [] when they match. */
+export function compareNotices(
+  expected: readonly ExpectedNotice[],
+  got: readonly RecordedNotice[],
+  origin: number,
+): string[] {
+  const diff: string[] = [];
+  for (let i = 0; i < Math.max(expected.length, got.length); i++) {
+    const e = expected[i];
+    const g = got[i];
+    if (e === undefined) diff.push(`#${i + 1}: not expected: ${describeNotice(g as RecordedNotice, origin)}`);
+    else if (g === undefined) diff.push(`#${i + 1}: expected, not sent: ${describeExpected(e)}`);
+    else for (const d of noticeDifferences(e, g.notice, g.at, origin)) diff.push(`#${i + 1}: ${d}`);
+  }
+  if (diff.length === 0) return [];
+  const numbered = (items: string[]) =>
+    items.length === 0 ? ["  (none)"] : items.map((t, i) => `  ${i + 1}. ${t}`);
+  return [
+    "exp:",
+    ...numbered(expected.map(describeExpected)),
+    "got:",
+    ...numbered(got.map((n) => describeNotice(n, origin))),
+    "diff:",
+    ...diff.map((d) => `  ${d}`),
+  ];
+}
