@@ -1,5 +1,6 @@
 // Config of the `otlp` receiver (pipeline.yaml `receivers.otlp`): strict, every field defaulted.
 import { z } from "zod";
+import { captureConfigSchema } from "./capture.ts";
 import { DEFAULT_LIMITS } from "./normalize.ts";
 
 export const DEFAULT_ENDPOINT = "127.0.0.1:4318";
@@ -88,6 +89,7 @@ export const otlpReceiverConfigSchema = z
         description:
           "Cumulative sums and histograms become deltas per series: how long and how many are remembered.",
       }),
+    capture: captureConfigSchema.optional(),
   })
   .meta({
     description:

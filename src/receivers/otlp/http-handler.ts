@@ -28,6 +28,8 @@ export interface OtlpHandlerOptions {
   readonly token: string | undefined;
   readonly normalize: (signal: Signal, req: unknown) => NormalizeResult;
   readonly emit: (item: Item) => void;
+  /** Called with every accepted request in its OTLP JSON shape (the receiver's `capture`). */
+  readonly capture?: (request: unknown) => void;
   readonly counters: OtlpCounters;
   readonly logger: Logger;
 }
@@ -122,6 +124,7 @@ export function createOtlpHandler(
       const body = await decodeBody(raw, req.headers["content-encoding"], options.maxBodySize);
       const request = format === "json" ? parseJson(body) : decodeProtobufRequest(signal, body);
       const result = options.normalize(signal, request);
+      options.capture?.(request);
       for (const item of result.items) options.emit(item);
       if (signal === "metrics") {
         counters.accepted_points += result.items.length;

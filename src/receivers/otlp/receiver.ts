@@ -7,6 +7,7 @@ import { ComponentConfigError, defineFactory } from "../../component.ts";
 import { warnIfAllInterfaces } from "../../net.ts";
 import type { Item } from "../../signal.ts";
 import { BaselinePersistence, baselineNamespace } from "./baseline-store.ts";
+import { CaptureWriter } from "./capture.ts";
 import { type HostPort, type OtlpReceiverConfig, otlpReceiverConfigSchema, parseEndpoint } from "./config.ts";
 import { createOtlpHandler, type OtlpCounters } from "./http-handler.ts";
 import { OtlpNormalizer } from "./normalize.ts";
@@ -29,6 +30,7 @@ export class OtlpReceiver implements Receiver {
   private bound: HostPort | undefined;
   /** Cumulative baselines kept in the state store across restarts (when there is one). */
   private readonly baselines: BaselinePersistence | undefined;
+  private readonly capture: CaptureWriter | undefined;
 
   constructor(config: OtlpReceiverConfig, context: ComponentContext) {
     this.config = config;
@@ -53,6 +55,9 @@ export class OtlpReceiver implements Receiver {
         scheduler: context.scheduler,
         logger: context.logger,
       });
+    this.capture =
+      config.capture &&
+      new CaptureWriter(config.capture, { configDir: context.configDir, now, logger: context.logger });
   }
 
   /** The address actually bound (the real port when the endpoint asked for port 0). */
@@ -63,6 +68,7 @@ export class OtlpReceiver implements Receiver {
 
   async start(): Promise<void> {
     if (this.server) return;
+    this.capture?.open();
     if (this.baselines) {
       await this.baselines.restore();
       this.baselines.start();
@@ -81,6 +87,7 @@ export class OtlpReceiver implements Receiver {
       normalize: (signal, req) =>
         signal === "metrics" ? this.normalizer.metrics(req) : this.normalizer.traces(req),
       emit: (item) => this.subject.next(item),
+      capture: this.capture && ((request) => this.capture?.write(request)),
       counters: this.counters,
       logger: this.context.logger,
     });
@@ -118,6 +125,7 @@ export class OtlpReceiver implements Receiver {
       await closed;
     }
     await this.baselines?.stop();
+    this.capture?.close();
     this.subject.complete();
   }
 
@@ -134,6 +142,7 @@ export class OtlpReceiver implements Receiver {
       delta_series: this.normalizer.seriesCount,
       delta_bytes_estimate: this.normalizer.cumulative.bytes,
       ...persisted,
+      ...this.capture?.status(),
     };
   }
 }
