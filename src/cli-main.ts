@@ -1,4 +1,4 @@
-// alertpipe CLI commands: run | validate | schema | test-alert | test rules (loaded by cli.ts once Node is new enough).
+// alertpipe CLI commands: run | validate | schema | test-alert | test rules | replay (loaded by cli.ts once Node is new enough).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, formatProblem } from "./config/errors.ts";
@@ -25,6 +25,8 @@ Commands:
   schema             print the JSON Schema of pipeline.yaml (for editor completion)
   test-alert [file]  send one info message through each configured destination and report
   test rules FILE... run rule unit tests (promtool's format); exit 0 pass, 1 fail, 2 malformed
+  replay FILE...     what a pipeline.yaml would have sent for captured OTLP JSON lines
+                     [--config pipeline.yaml] [--output text|json] [--from T] [--to T]
 
 Options:
   -h, --help         this text
@@ -35,6 +37,7 @@ const EXIT_USAGE = 2;
 /** Commands with their own options and arguments: each module parses the rest of the line. */
 const SUBCOMMANDS: Readonly<Record<string, () => Promise<{ main(args: string[]): Promise<number> }>>> = {
   test: () => import("./rules-test/command.ts"),
+  replay: () => import("./replay/command.ts"),
 };
 
 async function main(argv: string[]): Promise<number> {
