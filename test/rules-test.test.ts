@@ -1,7 +1,7 @@
 // `alertpipe test rules`: the shipped examples pass through the CLI; a failing expectation prints
 // promtool's exp/got with a diff and exits 1; a malformed file exits 2 naming file:line and the bad
 // value; stale markers, counter resets and histograms mean what the docs say.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ tests:
     expect(stdout).toContain('- {service.name="svc-b", severity="critical"}');
     expect(stdout).toContain('+ {service.name="svc-a", severity="critical"}');
     expect(stdout).toContain("unhealthy service: notices until 10m");
-    expect(stdout).toContain("#2: status: expected escalated, got resolved");
+    expect(stdout).toContain("~ exp #2 / got #2: status: expected escalated, got resolved");
   });
 
   it("exits 2 on a malformed file, with file:line:column, the key and the bad value", async () => {
@@ -126,6 +126,17 @@ tests:
     expect(b.stdout).toContain(
       `${missing}:1:11 pipeline: cannot read ${join(dir, "nope.yaml")}: file not found`,
     );
+  });
+});
+
+describe("the README's examples", () => {
+  it("the Testing rules example passes against the shipped pipeline.yaml", async () => {
+    const readme = await readFile(join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Testing rules"));
+    const start = section.indexOf("```yaml\n") + 8;
+    const example = section.slice(start, section.indexOf("```", start));
+    expect(example).toContain("pipeline: ../pipeline.yaml");
+    expect(await failuresOf(example.replace(/^pipeline: .*$/m, ""))).toEqual([]);
   });
 });
 

@@ -81,6 +81,11 @@ export async function main(args: readonly string[]): Promise<number> {
     onSkipped: (s) => process.stderr.write(`${s.file}:${s.line}: skipped: ${s.reason}\n`),
   });
   const out = process.stdout;
+  // `alertpipe replay … | head`: a reader that stops early is not an error.
+  out.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(0);
+  });
   for (const n of result.notices) {
     out.write(`${redactSecrets(output === "json" ? JSON.stringify(noticeJson(n)) : noticeText(n))}\n`);
   }

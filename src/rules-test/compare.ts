@@ -169,6 +169,48 @@ function noticeDifferences(
   return out;
 }
 
+/**
+ * Pairs expected and sent notices in order (a longest common subsequence of matching ones), so one
+ * extra or missing notice shows as one line instead of shifting every later comparison.
+ */
+function align(expected: readonly ExpectedNotice[], got: readonly RecordedNotice[], origin: number) {
+  const n = expected.length;
+  const m = got.length;
+  const fits = (i: number, j: number) =>
+    noticeDifferences(expected[i] as ExpectedNotice, (got[j] as RecordedNotice).notice, got[j]?.at, origin)
+      .length === 0;
+  // lcs[i][j]: matched pairs within expected[i..] and got[j..]
+  const lcs = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      const row = lcs[i] as number[];
+      const below = lcs[i + 1] as number[];
+      row[j] = fits(i, j) ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
+    }
+  }
+  const pairs: { e?: number; g?: number }[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (
+      i < n &&
+      j < m &&
+      fits(i, j) &&
+      (lcs[i] as number[])[j] === ((lcs[i + 1] as number[])[j + 1] as number) + 1
+    ) {
+      pairs.push({ e: i++, g: j++ });
+    } else if (
+      j < m &&
+      (i >= n || ((lcs[i] as number[])[j + 1] as number) >= ((lcs[i + 1] as number[])[j] as number))
+    ) {
+      pairs.push({ g: j++ });
+    } else {
+      pairs.push({ e: i++ });
+    }
+  }
+  return pairs;
+}
+
 /** Lines explaining how the sent notices differ from the expected ones, in order; [] when they match. */
 export function compareNotices(
   expected: readonly ExpectedNotice[],
@@ -176,12 +218,28 @@ export function compareNotices(
   origin: number,
 ): string[] {
   const diff: string[] = [];
-  for (let i = 0; i < Math.max(expected.length, got.length); i++) {
-    const e = expected[i];
-    const g = got[i];
-    if (e === undefined) diff.push(`#${i + 1}: not expected: ${describeNotice(g as RecordedNotice, origin)}`);
-    else if (g === undefined) diff.push(`#${i + 1}: expected, not sent: ${describeExpected(e)}`);
-    else for (const d of noticeDifferences(e, g.notice, g.at, origin)) diff.push(`#${i + 1}: ${d}`);
+  const pairs = align(expected, got, origin);
+  for (let k = 0; k < pairs.length; k++) {
+    const { e, g } = pairs[k] as { e?: number; g?: number };
+    if (e !== undefined && g !== undefined) continue;
+    // An unmatched expected next to an unmatched sent notice: most likely the same one, different.
+    const next = pairs[k + 1];
+    const pair =
+      e !== undefined && next?.g !== undefined && next.e === undefined
+        ? { e, g: next.g }
+        : g !== undefined && next?.e !== undefined && next.g === undefined
+          ? { e: next.e, g }
+          : undefined;
+    if (pair) {
+      const sent = got[pair.g] as RecordedNotice;
+      for (const d of noticeDifferences(expected[pair.e] as ExpectedNotice, sent.notice, sent.at, origin))
+        diff.push(`~ exp #${pair.e + 1} / got #${pair.g + 1}: ${d}`);
+      k++;
+    } else if (e !== undefined) {
+      diff.push(`- exp #${e + 1}, not sent: ${describeExpected(expected[e] as ExpectedNotice)}`);
+    } else if (g !== undefined) {
+      diff.push(`+ got #${g + 1}, not expected: ${describeNotice(got[g] as RecordedNotice, origin)}`);
+    }
   }
   if (diff.length === 0) return [];
   const numbered = (items: string[]) =>
@@ -191,7 +249,7 @@ export function compareNotices(
     ...numbered(expected.map(describeExpected)),
     "got:",
     ...numbered(got.map((n) => describeNotice(n, origin))),
-    "diff:",
+    "diff (- expected, not sent; + sent, not expected; ~ differs):",
     ...diff.map((d) => `  ${d}`),
   ];
 }
