@@ -225,7 +225,8 @@ function retryAsText(
   return copy;
 }
 
-function valueAt(root: unknown, path: KeyPath): { value: unknown; present: boolean } {
+/** The value at `path` in parsed YAML, and whether it is there (for "got …" in messages). */
+export function valueAt(root: unknown, path: KeyPath): { value: unknown; present: boolean } {
   let cur: unknown = root;
   for (const seg of path) {
     if (cur === null || typeof cur !== "object" || !(seg in (cur as object)))

@@ -5,6 +5,7 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type ConfigProblem, describeIssue, type KeyPath } from "../config/errors.ts";
+import { valueAt } from "../config/load.ts";
 import { locate } from "../config/locate.ts";
 import { parseDuration } from "./duration.ts";
 import { NotationError, parseHistogramValues, parseNumberValues, type Sample } from "./notation.ts";
@@ -245,14 +246,4 @@ export function parseRuleTestText(text: string, file: string): ReadResult {
       problemAt: (path, message) => problemAt(path, message),
     },
   };
-}
-
-function valueAt(root: unknown, path: KeyPath): { value: unknown; present: boolean } {
-  let cur: unknown = root;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== "object" || !(seg in (cur as object)))
-      return { value: undefined, present: false };
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return { value: cur, present: cur !== undefined };
 }
