@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { ComponentFactory, Exporter, Receiver } from "../component.ts";
 import type { ComponentSpec, ResolvedConfig } from "../config/load.ts";
 import { PipelineGraph } from "../pipeline.ts";
-import type { OtlpReceiverConfig } from "../receivers/otlp/config.ts";
+import { normalizerOptions, type OtlpReceiverConfig } from "../receivers/otlp/config.ts";
 import { type NormalizeResult, OtlpNormalizer } from "../receivers/otlp/normalize.ts";
 import type { Item, Notice } from "../signal.ts";
 import { MemoryStateStore } from "../state/memory-store.ts";
@@ -57,10 +57,7 @@ export class VirtualPipeline {
     this.clock = new VirtualClock(options.start);
     const otlp = otlpConfigOf(options.config);
     this.normalizer = new OtlpNormalizer({
-      maxAttributes: otlp?.limits.max_attributes,
-      maxAttributeValueLength: otlp?.limits.max_attribute_value_length,
-      seriesTtlMs: otlp ? otlp.delta.series_ttl * 1000 : undefined,
-      maxSeries: otlp?.delta.max_series,
+      ...(otlp ? normalizerOptions(otlp) : {}),
       now: () => this.clock.now(),
       startedAt: options.receiverStartedAt,
     });

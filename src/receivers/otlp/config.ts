@@ -1,7 +1,7 @@
 // Config of the `otlp` receiver (pipeline.yaml `receivers.otlp`): strict, every field defaulted.
 import { z } from "zod";
 import { captureConfigSchema } from "./capture.ts";
-import { DEFAULT_LIMITS } from "./normalize.ts";
+import { DEFAULT_LIMITS, type OtlpNormalizerOptions } from "./normalize.ts";
 
 export const DEFAULT_ENDPOINT = "127.0.0.1:4318";
 
@@ -97,3 +97,16 @@ export const otlpReceiverConfigSchema = z
   });
 
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
+
+/** The normalizer settings of a receiver config (the live receiver's and `alertpipe replay`'s). */
+export function normalizerOptions(config: OtlpReceiverConfig): OtlpNormalizerOptions {
+  return {
+    maxAttributes: config.limits.max_attributes,
+    maxAttributeValueLength: config.limits.max_attribute_value_length,
+    maxAttributesBytes: config.limits.max_attributes_bytes,
+    maxSeriesKeyBytes: config.limits.max_series_key_bytes,
+    seriesTtlMs: config.delta.series_ttl * 1000,
+    maxSeries: config.delta.max_series,
+    maxBaselineBytes: config.delta.max_bytes,
+  };
+}

@@ -8,7 +8,13 @@ import { warnIfAllInterfaces } from "../../net.ts";
 import type { Item } from "../../signal.ts";
 import { BaselinePersistence, baselineNamespace } from "./baseline-store.ts";
 import { CaptureWriter } from "./capture.ts";
-import { type HostPort, type OtlpReceiverConfig, otlpReceiverConfigSchema, parseEndpoint } from "./config.ts";
+import {
+  type HostPort,
+  normalizerOptions,
+  type OtlpReceiverConfig,
+  otlpReceiverConfigSchema,
+  parseEndpoint,
+} from "./config.ts";
 import { createOtlpHandler, type OtlpCounters } from "./http-handler.ts";
 import { OtlpNormalizer } from "./normalize.ts";
 
@@ -37,16 +43,7 @@ export class OtlpReceiver implements Receiver {
     this.context = context;
     this.signals = this.subject.asObservable();
     const now = () => context.scheduler.now();
-    this.normalizer = new OtlpNormalizer({
-      maxAttributes: config.limits.max_attributes,
-      maxAttributeValueLength: config.limits.max_attribute_value_length,
-      maxAttributesBytes: config.limits.max_attributes_bytes,
-      maxSeriesKeyBytes: config.limits.max_series_key_bytes,
-      seriesTtlMs: config.delta.series_ttl * 1000,
-      maxSeries: config.delta.max_series,
-      maxBaselineBytes: config.delta.max_bytes,
-      now,
-    });
+    this.normalizer = new OtlpNormalizer({ ...normalizerOptions(config), now });
     this.baselines =
       context.state &&
       new BaselinePersistence(this.normalizer.cumulative, {
