@@ -5,7 +5,7 @@
 // real time. Writes bench/results/replay.json. Run: node bench/replay.ts (bench/run.ts imports `run`).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { replay } from "../src/replay/run.ts";
@@ -25,11 +25,15 @@ export async function run(): Promise<Record<string, unknown>> {
     writeFileSync(file, `${lines.join("\n")}\n`);
     const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env: {} });
     const seconds: number[] = [];
+    const cpuSeconds: number[] = [];
     let last: Awaited<ReturnType<typeof replay>> | undefined;
     for (let i = 0; i < RUNS; i++) {
       const started = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
       last = await replay({ files: [file], config, env: {} });
       seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+      const used = process.cpuUsage(cpu);
+      cpuSeconds.push((used.user + used.system) / 1e6);
     }
     const started = process.hrtime.bigint();
     execFileSync(process.execPath, [CLI, "replay", file, "--output", "json"], {
@@ -57,6 +61,9 @@ export async function run(): Promise<Record<string, unknown>> {
       realtime_multiple: Math.round(DAY_SECONDS / best),
       points_per_second: Math.round((last?.stats.points ?? 0) / best),
       runs_seconds: seconds.map(round),
+      /** CPU time of each run: what the replay costs when other processes share the cores. */
+      runs_cpu_seconds: cpuSeconds.map(round),
+      load_average_1m: round(loadavg()[0] ?? 0),
       /** `alertpipe replay day.jsonl --output json` end to end, one run. */
       cli_wall_seconds: round(cliSeconds),
       cli_realtime_multiple: Math.round(DAY_SECONDS / cliSeconds),
