@@ -65,9 +65,10 @@ beforeAll(async () => {
   await writeFile(dayFile, `${syntheticDayLines().join("\n")}\n`);
   partFile = join(dir, "part.jsonl");
   await writeFile(partFile, `${syntheticDayLines({ from: 9 * HOUR, to: 15 * HOUR }).join("\n")}\n`);
-});
+}, 120_000);
 
-describe("replay of a synthetic day", () => {
+// Spawned CLIs and whole-day replays: generous time on a shared, loaded machine.
+describe("replay of a synthetic day", { timeout: 120_000 }, () => {
   it("sends exactly the notices the breaches call for, at their own times", async () => {
     const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env: {} });
     const result = await replay({ files: [dayFile], config, env: {} });
@@ -128,7 +129,8 @@ describe("replay of a synthetic day", () => {
   });
 });
 
-describe("alertpipe replay (CLI)", () => {
+// Spawned CLIs and whole-day replays: generous time on a shared, loaded machine.
+describe("alertpipe replay (CLI)", { timeout: 120_000 }, () => {
   it("prints one JSON object per notice per line, the summary on stderr, within --from/--to", async () => {
     const { code, stdout, stderr } = await runCli(
       ["replay", partFile, "--output", "json", "--from", at(11, 0), "--to", "2025-01-06T15:00:00Z"],

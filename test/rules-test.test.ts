@@ -32,7 +32,8 @@ async function failuresOf(body: string): Promise<string[]> {
   return outcome.results.flatMap((r) => r.failures.flatMap((f) => [f.title, ...f.lines]));
 }
 
-describe("alertpipe test rules (CLI)", () => {
+// Spawned CLIs and whole-day replays: generous time on a shared, loaded machine.
+describe("alertpipe test rules (CLI)", { timeout: 120_000 }, () => {
   it("passes the shipped examples/pipeline.test.yaml: all eight seed rules, cooldown, escalation, digest", async () => {
     const { code, stdout, stderr } = await runCli(["test", "rules", "examples/pipeline.test.yaml"]);
     expect(stderr).toBe("");
