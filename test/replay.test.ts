@@ -4,6 +4,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type NoticeJson, noticeJson, summarize } from "../src/replay/report.ts";
 import { replay } from "../src/replay/run.ts";
@@ -109,12 +110,12 @@ describe("replay of a synthetic day", { timeout: 120_000 }, () => {
     expect(summarize(result).messages).toBe(9);
   });
 
-  it("merges rotated files by time, whatever order they are given in, and skips a cut-off line", async () => {
+  it("merges rotated (and gzipped) files by time, whatever order they are given in, and skips a cut-off line", async () => {
     const lines = syntheticDayLines({ from: 9 * HOUR, to: 11 * HOUR });
-    const backup = join(dir, "capture-2025-01-06T10-00-00.000.jsonl");
+    const backup = join(dir, "capture-2025-01-06T10-00-00.000.jsonl.gz"); // gzipped, as logrotate leaves them
     const current = join(dir, "capture.jsonl");
     const half = lines.length / 2;
-    await writeFile(backup, `${lines.slice(0, half).join("\n")}\n`);
+    await writeFile(backup, gzipSync(`${lines.slice(0, half).join("\n")}\n`));
     await writeFile(current, `${lines.slice(half).join("\n")}\n{"resourceMetrics":[{"resou`);
     const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env: {} });
     const skipped: string[] = [];
