@@ -130,6 +130,14 @@ tests:
   });
 });
 
+describe("reading test files", () => {
+  it("reports a YAML syntax error with its line, once", () => {
+    const read = parseRuleTestText("tests:\n  - name: a\n    interval: [1m\n", "x.test.yaml");
+    expect(read.ok).toBe(false);
+    expect(!read.ok && read.problems.map((p) => [p.file, p.line])).toEqual([["x.test.yaml", 4]]);
+  });
+});
+
 describe("the README's examples", () => {
   it("the Testing rules example passes against the shipped pipeline.yaml", async () => {
     const readme = await readFile(join(REPO_ROOT, "README.md"), "utf8");

@@ -74,14 +74,8 @@ export async function loadConfigText(
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
 
-  // The first syntax error only: the parser's later ones are usually the same mistake echoing on.
-  const [syntax] = doc.errors;
-  if (syntax) {
-    const pos = syntax.linePos?.[0];
-    const message = firstLine(syntax.message);
-    problems.push({ file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: [], message });
-  }
-  if (problems.length > 0) return { ok: false, problems };
+  const syntax = syntaxProblem(doc, file);
+  if (syntax) return { ok: false, problems: [syntax] };
 
   const { problems: envProblems, origins, texts } = substituteEnv(doc, env);
   registerSecretVariables(origins, env);
@@ -223,6 +217,14 @@ function retryAsText(
     parent[rel.at(-1) as string | number] = text;
   }
   return copy;
+}
+
+/** The first YAML syntax error only: the parser's later ones are usually the same mistake echoing on. */
+export function syntaxProblem(doc: Document, file: string): ConfigProblem | undefined {
+  const [syntax] = doc.errors;
+  if (!syntax) return undefined;
+  const pos = syntax.linePos?.[0];
+  return { file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: [], message: firstLine(syntax.message) };
 }
 
 /** The value at `path` in parsed YAML, and whether it is there (for "got …" in messages). */

@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type ConfigProblem, describeIssue, type KeyPath } from "../config/errors.ts";
-import { valueAt } from "../config/load.ts";
+import { syntaxProblem, valueAt } from "../config/load.ts";
 import { locate } from "../config/locate.ts";
 import { parseDuration } from "./duration.ts";
 import { NotationError, parseHistogramValues, parseNumberValues, type Sample } from "./notation.ts";
@@ -192,15 +192,8 @@ export function parseRuleTestText(text: string, file: string): ReadResult {
     const { line, column } = locate(doc, lines, path, atKey);
     return { file, line, column, path, message };
   };
-  const [syntax] = doc.errors;
-  if (syntax) {
-    const pos = syntax.linePos?.[0];
-    const message = syntax.message.split("\n")[0] ?? syntax.message;
-    return {
-      ok: false,
-      problems: [{ file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: [], message }],
-    };
-  }
+  const syntax = syntaxProblem(doc, file);
+  if (syntax) return { ok: false, problems: [syntax] };
   const raw: unknown = doc.toJS() ?? {};
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
