@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { defineFactory, type Exporter } from "../src/component.ts";
 import { type Alert, type Digest, digestCount, type ErrorEvent, type Item } from "../src/signal.ts";
+import { formatDuration } from "../src/silences/silence.ts";
 import { summaryExamples, summaryHead } from "./slack-format.ts";
 
 const configSchema = z
@@ -76,10 +77,14 @@ function describeValues(a: Alert): string {
 }
 
 function formatDigest(d: Digest): string {
-  const head = `${new Date(d.at).toISOString()} DIGEST ${digestCount(d)} held alert(s) for ${d.route}`;
-  const counted = (d.summarised ?? []).map((s) => {
-    const examples = summaryExamples(s);
-    return `  - ${summaryHead(s)}${examples ? `: ${examples}` : ""}`;
+  const s = d.silence;
+  const what = s
+    ? `${digestCount(d)} alert(s) muted while silenced (${s.comment}, ${s.createdBy}, ${formatDuration(s.endsAt - s.startsAt)})`
+    : `${digestCount(d)} held alert(s) for ${d.route}`;
+  const head = `${new Date(d.at).toISOString()} DIGEST ${what}`;
+  const counted = (d.summarised ?? []).map((summary) => {
+    const examples = summaryExamples(summary);
+    return `  - ${summaryHead(summary)}${examples ? `: ${examples}` : ""}`;
   });
   return [head, ...d.alerts.map((a) => `  - ${formatAlert(a)}`), ...counted].join("\n");
 }

@@ -1,6 +1,13 @@
 // Slack messages a person reads in one glance: alerts, digests and the test message, always
 // inside Slack's limits (alerts truncate their labels; digests split into several messages).
-import { type Alert, type Digest, type DigestSummary, digestCount } from "../src/signal.ts";
+import {
+  type Alert,
+  type Digest,
+  type DigestSummary,
+  digestCount,
+  type SilenceSummary,
+} from "../src/signal.ts";
+import { formatDuration } from "../src/silences/silence.ts";
 import {
   alertColour,
   alertEmoji,
@@ -109,8 +116,10 @@ export function digestLine(alert: Alert): string {
   const shown = valueText(alert);
   const value = shown ? ` · ${escapeMrkdwn(shown)}` : "";
   const emoji = alert.status === "firing" ? SEVERITY_EMOJI[alert.severity] : alertEmoji(alert);
+  const times = Number(alert.details?.muted_notices);
+  const muted = times > 1 ? ` · muted ${times}×` : "";
   return truncate(
-    `${emoji} *${escapeMrkdwn(alert.rule)}* · ${statusWord(alert)}${labels ? ` · ${labels}` : ""}${value}`,
+    `${emoji} *${escapeMrkdwn(alert.rule)}* · ${statusWord(alert)}${labels ? ` · ${labels}` : ""}${value}${muted}`,
     600,
   );
 }
@@ -130,6 +139,20 @@ function digestColour(digest: Digest): string {
   return COLOURS.info;
 }
 
+/** "while silenced (comment, author, duration)": which silence a digest of muted alerts reports on. */
+function silenceWords(silence: SilenceSummary): string {
+  const by = silence.createdBy ? `, ${silence.createdBy}` : "";
+  return `while silenced (${silence.comment || "no comment"}${by}, ${formatDuration(silence.endsAt - silence.startsAt)})`;
+}
+
+/** "Alert digest: N alerts held", or "while silenced (…): N alerts muted"; `part` after the name. */
+function digestTitle(digest: Digest, part = ""): string {
+  const n = digestCount(digest);
+  return digest.silence
+    ? `${silenceWords(digest.silence)}${part}: ${n} alerts muted`
+    : `Alert digest${part}: ${n} alerts held`;
+}
+
 export function digestFallback(digest: Digest, options: RenderOptions, part = "", limit = 3000): string {
   const list = digest.alerts
     .map(
@@ -139,10 +162,23 @@ export function digestFallback(digest: Digest, options: RenderOptions, part = ""
     .join("; ");
   const counted = (digest.summarised ?? []).map((s) => `; ${summaryHead(s)}`).join("");
   return truncate(
-    escapeMrkdwn(
-      `Alert digest${part}: ${digestCount(digest)} alerts held | env: ${options.environment} — ${list}${counted}`,
-    ),
+    escapeMrkdwn(`${digestTitle(digest, part)} | env: ${options.environment} — ${list}${counted}`),
     limit,
+  );
+}
+
+/** The intro line under a digest's header: why these alerts arrive together. */
+function digestIntro(digest: Digest, options: RenderOptions): string {
+  const env = `environment *${escapeMrkdwn(options.environment)}*`;
+  const s = digest.silence;
+  if (!s) {
+    return `${digestCount(digest)} alerts were held by the throttle since ${slackDate(digest.windowStart)} · ${env}`;
+  }
+  const firing = s.stillFiring > 0 ? ` ${s.stillFiring} still firing were sent on their own.` : "";
+  return (
+    `The silence \`${escapeMrkdwn(s.matchers)}\` by *${escapeMrkdwn(s.createdBy || "unknown")}* ` +
+    `(“${escapeMrkdwn(s.comment)}”) ran from ${slackDate(s.startsAt)} to ${slackDate(s.endsAt)}. ` +
+    `It muted ${s.mutedNotices} notices in all; the ${digest.alerts.length} alerts below are over.${firing} · ${env}`
   );
 }
 
@@ -172,11 +208,11 @@ export function renderDigest(digest: Digest, options: RenderOptions): SlackMessa
     }
   }
   const colour = digestColour(digest);
-  const total = digestCount(digest);
-  const intro = `${total} alerts were held by the throttle since ${slackDate(digest.windowStart)} · environment *${escapeMrkdwn(options.environment)}*`;
+  const intro = digestIntro(digest, options);
+  const emoji = digest.silence ? "🔕" : "📋";
   return parts.map((chunk, index) => {
     const part = parts.length > 1 ? ` (part ${index + 1}/${parts.length})` : "";
-    const blocks: Block[] = [header(`📋 Alert digest: ${total} alerts held${part}`), section(intro)];
+    const blocks: Block[] = [header(`${emoji} ${digestTitle(digest)}${part}`), section(intro)];
     blocks.push(...chunk.map(section));
     blocks.push(context([slackDate(digest.at)]));
     const fallback = `${options.mentionChannel ? "<!channel> " : ""}${digestFallback(digest, options, part)}`;

@@ -8,6 +8,7 @@ import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
 import { exceptionsProcessorFactory } from "../processors/exceptions.ts";
 import { scrubProcessorFactory } from "../processors/scrub.ts";
+import { silenceFactory } from "../processors/silence.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
 import { spikeFactory } from "../processors/spike.ts";
 import { thresholdFactory } from "../processors/threshold.ts";
@@ -33,4 +34,5 @@ export const builtinFactories: readonly ComponentFactory[] = [
   cooldownFactory,
   escalationFactory,
   throttleFactory,
+  silenceFactory,
 ];

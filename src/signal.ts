@@ -133,7 +133,7 @@ export interface DigestSummary {
   readonly examples: readonly Readonly<Record<string, string>>[];
 }
 
-/** Several held alerts, released by the throttle as one message. */
+/** Several held alerts, released by the throttle as one message (or muted ones, when a silence ends). */
 export interface Digest {
   readonly kind: "digest";
   readonly route: string;
@@ -143,6 +143,8 @@ export interface Digest {
   readonly windowStart: number;
   readonly at: number;
   readonly sendWindow?: SendWindow;
+  /** Set on the digest of what a silence muted: the alerts are what it muted and is over. */
+  readonly silence?: SilenceSummary;
 }
 
 /** How many alerts a digest accounts for: those listed and those counted in its summary. */
@@ -150,6 +152,21 @@ export function digestCount(digest: Digest): number {
   let n = digest.alerts.length;
   for (const s of digest.summarised ?? []) n += s.count;
   return n;
+}
+
+/** The silence a "while silenced" digest reports on. */
+export interface SilenceSummary {
+  readonly id: string;
+  readonly comment: string;
+  readonly createdBy: string;
+  readonly startsAt: number;
+  readonly endsAt: number;
+  /** The silence's matchers as text, e.g. `alertname="system_health", service_name="svc-x"`. */
+  readonly matchers: string;
+  /** Muted notices in all (an alert muted several times counts each time). */
+  readonly mutedNotices: number;
+  /** Muted alerts still firing when it ended: sent on their own at once, not in the digest. */
+  readonly stillFiring: number;
 }
 
 export interface ErrorEvent {

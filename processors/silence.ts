@@ -1,0 +1,388 @@
+// `silence` processor: a notice of an alert an active silence matches (Alertmanager matchers on the
+// alert's Prometheus-form labels) is muted: not passed on, but recorded in the key-value namespace
+// `silence.muted/<component id>` (key: fingerprint, value {alert: latest notice, silences, notices}).
+// When the silences muting an alert are all over (expired through the API, or their endsAt reached:
+// a scheduler timer), the alerts still firing are passed on at once and the rest leave as one
+// digest per silence ("while silenced … N alerts muted"). Nothing muted is lost: records survive a
+// restart (SQLite) and any instance may release them (Redis: one instance per silence, by a lock).
+//
+// Place it after cooldown and escalation (re-fires are deduplicated before they are recorded, and
+// escalations of a silenced alert are muted too) and before throttle (muted notices take no slot
+// in the destination's window; what a silence releases is throttled like any other notice).
+import type { Logger } from "pino";
+import { interval, type SchedulerLike, type Subscription } from "rxjs";
+import { z } from "zod";
+import { defineFactory, type Processor } from "../src/component.ts";
+import type { Alert, Digest, Item } from "../src/signal.ts";
+import { alertLabelSet } from "../src/silences/labels.ts";
+import { matchesAll } from "../src/silences/matchers.ts";
+import { SILENCE_RETENTION_MS, SilenceRegistry } from "../src/silences/registry.ts";
+import { describeMatchers, isActive, type Silence } from "../src/silences/silence.ts";
+import { MemoryStateStore } from "../src/state/memory-store.ts";
+import {
+  andThen,
+  isPromise,
+  type JsonValue,
+  type MaybePromise,
+  type StateStore,
+} from "../src/state/store.ts";
+import { positiveNumber } from "./rules/schema.ts";
+import { Outlets } from "./rules/stream.ts";
+import {
+  type Emit,
+  guarded,
+  noticeStream,
+  persist,
+  RESUBSCRIBE_WAIT_MS,
+  Sequencer,
+} from "./state-sequence.ts";
+
+export const silenceConfigSchema = z.strictObject({
+  /** Seconds between reads of the shared store for silences added or expired by other instances (Redis). */
+  sync_interval: positiveNumber("expected a positive number of seconds").default(10),
+});
+export type SilenceConfig = z.output<typeof silenceConfigSchema>;
+
+/** What is kept of an alert while silences mute it. */
+export interface MutedRecord {
+  /** The latest muted notice. */
+  readonly alert: Alert;
+  /** Ids of the silences that muted it. */
+  readonly silences: readonly string[];
+  readonly notices: number;
+  readonly firstMutedAt: number;
+  readonly lastMutedAt: number;
+}
+
+export interface SilenceProcessor extends Processor {
+  readonly silences: SilenceRegistry;
+  /** Alerts whose notices passed this point (muted or not) and still fire: the API's view. */
+  firingAlerts(): Alert[];
+  /** Whether a notice of this firing alert reached this point (else it is upstream still). */
+  hasProcessed(fingerprint: string): boolean;
+  status(): {
+    silences_active: number;
+    muted_notices: number;
+    muted_alerts: number;
+    released: number;
+    digests_sent: number;
+  };
+  shutdown(): Promise<void>;
+}
+
+export const silenceMutedNamespace = (componentId: string) => `silence.muted/${componentId}`;
+/** One-shot notices (no resolve follows) count as firing this long after they passed. */
+const ONE_SHOT_VISIBLE_MS = 5 * 60_000;
+/** How long a release lock of a shared store holds: past it, records a dead instance left are released. */
+const RELEASE_LOCK_MS = 5 * 60_000;
+const MAX_TRACKED = 10_000;
+const MAX_TIMER_MS = 24 * 3_600_000;
+
+const stillFiring = (a: Alert) => a.status !== "resolved" && a.oneShot !== true;
+
+function recordOf(value: JsonValue | undefined): MutedRecord | undefined {
+  const r = value as unknown as MutedRecord | undefined;
+  return r && r.alert?.kind === "alert" && Array.isArray(r.silences) ? r : undefined;
+}
+
+export function createSilenceProcessor(
+  config: SilenceConfig,
+  scheduler: SchedulerLike,
+  logger: Logger,
+  store: { readonly state: StateStore; readonly id: string },
+): SilenceProcessor {
+  const registry = SilenceRegistry.for(store.state);
+  const ns = silenceMutedNamespace(store.id);
+  const shared = store.state.backend === "redis";
+  const outlets = new Outlets();
+  const sequencer = new Sequencer(logger);
+  const tracked = new Map<string, { alert: Alert; until?: number }>();
+  const muted = new Map<string, MutedRecord>();
+  const timers = new Map<string, { endsAt: number; timer: Subscription }>();
+  const counts = { muted: 0, released: 0, digests: 0 };
+  let known: Silence[] = [];
+
+  const silencesNow = (now: number): MaybePromise<Silence[]> =>
+    guarded(
+      logger,
+      "silences.list",
+      () =>
+        andThen(registry.list(now), (all) => {
+          known = all;
+          return all;
+        }),
+      () => known,
+    );
+
+  const track = (item: Alert, now: number) => {
+    tracked.delete(item.fingerprint);
+    if (item.status === "resolved") return;
+    tracked.set(
+      item.fingerprint,
+      item.oneShot ? { alert: item, until: now + ONE_SHOT_VISIBLE_MS } : { alert: item },
+    );
+    if (tracked.size > MAX_TRACKED) tracked.delete(tracked.keys().next().value as string);
+  };
+
+  const save = (key: string, record: MutedRecord, now: number) => {
+    muted.set(key, record);
+    persist(logger, "silence.muted.set", () =>
+      store.state.set(ns, key, record as unknown as JsonValue, { ttlMs: SILENCE_RETENTION_MS, nowMs: now }),
+    );
+  };
+
+  const mute = (item: Alert, by: readonly string[], now: number): MaybePromise<void> => {
+    counts.muted++;
+    const previous = guarded(
+      logger,
+      "silence.muted.get",
+      () => andThen(store.state.get(ns, item.fingerprint, now), recordOf),
+      () => muted.get(item.fingerprint),
+    );
+    return andThen(previous, (prev) => {
+      const record: MutedRecord = {
+        alert: item,
+        silences: [...new Set([...(prev?.silences ?? []), ...by])],
+        notices: (prev?.notices ?? 0) + 1,
+        firstMutedAt: prev?.firstMutedAt ?? now,
+        lastMutedAt: now,
+      };
+      logger.debug({ fingerprint: item.fingerprint, silences: record.silences }, "notice muted by a silence");
+      save(item.fingerprint, record, now);
+    });
+  };
+
+  const decide = (item: Alert, emit: Emit): MaybePromise<void> => {
+    const now = scheduler.now();
+    return andThen(silencesNow(now), (all) => {
+      const labels = alertLabelSet(item);
+      const by = all.filter((s) => isActive(s, now) && matchesAll(s.matchers, labels)).map((s) => s.id);
+      track(item, now);
+      if (by.length === 0) return emit(item);
+      return mute(item, by, now);
+    });
+  };
+
+  /** Pass on what one ended silence muted: the still firing alerts, then a digest of the rest. */
+  const release = (silence: Silence, records: ReadonlyArray<[string, MutedRecord]>, now: number) => {
+    const lock = shared
+      ? guarded(
+          logger,
+          "tryAcquireCooldown",
+          () =>
+            store.state.tryAcquireCooldown(
+              `silence.release\u001f${ns}\u001f${silence.id}\u001f${silence.endsAt}`,
+              now + RELEASE_LOCK_MS,
+              now,
+            ),
+          () => true,
+        )
+      : true;
+    return andThen(lock, (mine) => {
+      if (!mine) return; // another instance is releasing them
+      const firing = records.filter(([, r]) => stillFiring(r.alert));
+      const rest = records.filter(([, r]) => !stillFiring(r.alert));
+      for (const [, r] of firing) {
+        counts.released++;
+        outlets.next({ ...r.alert, at: now });
+      }
+      if (rest.length > 0) {
+        counts.digests++;
+        const digest: Digest = {
+          kind: "digest",
+          route: "default",
+          alerts: rest.map(([, r]) => ({
+            ...r.alert,
+            details: { ...r.alert.details, muted_notices: r.notices },
+          })),
+          windowStart: silence.startsAt,
+          at: now,
+          silence: {
+            id: silence.id,
+            comment: silence.comment,
+            createdBy: silence.createdBy,
+            startsAt: silence.startsAt,
+            endsAt: silence.endsAt,
+            matchers: describeMatchers(silence),
+            mutedNotices: records.reduce((n, [, r]) => n + r.notices, 0),
+            stillFiring: firing.length,
+          },
+        };
+        outlets.next(digest);
+      }
+      logger.info(
+        { silence: silence.id, still_firing: firing.length, digested: rest.length },
+        "silence over: muted alerts released",
+      );
+      for (const [key] of records) {
+        muted.delete(key);
+        persist(logger, "silence.muted.delete", () => store.state.delete(ns, key));
+      }
+    });
+  };
+
+  /** Release every record no active silence mutes any more, grouped by the silence that ended last. */
+  const sweep = (now: number): MaybePromise<void> =>
+    andThen(store.state.list(ns, now), (entries) =>
+      andThen(silencesNow(now), (all) => {
+        const byId = new Map(all.map((s) => [s.id, s]));
+        const active = all.filter((s) => isActive(s, now));
+        const groups = new Map<string, { silence: Silence; records: Array<[string, MutedRecord]> }>();
+        muted.clear();
+        for (const { key, value } of entries) {
+          const record = recordOf(value);
+          if (!record) continue;
+          muted.set(key, record);
+          const labels = alertLabelSet(record.alert);
+          const muting = active.filter((s) => matchesAll(s.matchers, labels)).map((s) => s.id);
+          if (muting.length > 0) {
+            // Still muted; a silence added since it was last muted now shares it.
+            if (muting.some((id) => !record.silences.includes(id))) {
+              const joined = { ...record, silences: [...new Set([...record.silences, ...muting])] };
+              save(key, joined, now);
+            }
+            continue;
+          }
+          const ended = record.silences
+            .map((id) => byId.get(id))
+            .filter((s): s is Silence => s !== undefined)
+            .sort((a, b) => b.endsAt - a.endsAt)[0];
+          // Its silence is gone from the store (past retention): still released, never dropped.
+          const silence: Silence = ended ?? {
+            id: record.silences.at(-1) ?? "unknown",
+            matchers: [],
+            startsAt: record.firstMutedAt,
+            endsAt: record.lastMutedAt,
+            createdBy: "",
+            comment: "(silence no longer stored)",
+            updatedAt: record.lastMutedAt,
+          };
+          const group = groups.get(silence.id) ?? { silence, records: [] };
+          group.records.push([key, record]);
+          groups.set(silence.id, group);
+        }
+        if (groups.size === 0) return;
+        if (outlets.size === 0) {
+          // Restored before the pipeline subscribed: nobody to hand them to yet.
+          scheduler.schedule(() => runSweep(), RESUBSCRIBE_WAIT_MS);
+          return;
+        }
+        const list = [...groups.values()];
+        const next = (i: number): MaybePromise<void> => {
+          const g = list[i];
+          return g ? andThen(release(g.silence, g.records, now), () => next(i + 1)) : undefined;
+        };
+        return next(0);
+      }),
+    );
+
+  const runSweep = () =>
+    sequencer.run(
+      () => sweep(scheduler.now()),
+      (err) => logger.error({ err: String(err) }, "silence: releasing muted alerts failed"),
+    );
+
+  /** A timer at each silence's end; a silence already over is swept now. */
+  const arm = (list: readonly Silence[]) => {
+    const now = scheduler.now();
+    let over = false;
+    for (const s of list) {
+      const armed = timers.get(s.id);
+      if (armed?.endsAt === s.endsAt) continue;
+      armed?.timer.unsubscribe();
+      timers.delete(s.id);
+      if (s.endsAt <= now) {
+        over = true;
+        continue;
+      }
+      // Timers past ~24 days overflow to "now": wake up daily and look again.
+      const timer = scheduler.schedule(
+        () => {
+          timers.delete(s.id);
+          if (s.endsAt > scheduler.now()) arm([s]);
+          else runSweep();
+        },
+        Math.min(s.endsAt - now, MAX_TIMER_MS),
+      );
+      timers.set(s.id, { endsAt: s.endsAt, timer });
+    }
+    if (over) runSweep();
+  };
+
+  const sync = () =>
+    sequencer.run(
+      () =>
+        andThen(silencesNow(scheduler.now()), (all) => {
+          arm(all);
+          return sweep(scheduler.now());
+        }),
+      (err) => logger.warn({ err: String(err) }, "silence: could not read the silences"),
+    );
+
+  const unlisten = registry.onChange((s) => {
+    known = [...known.filter((k) => k.id !== s.id), s];
+    arm([s]);
+  });
+  // Silences added and expired elsewhere reach a shared store; a local one tells us itself.
+  const polling = shared ? interval(config.sync_interval * 1000, scheduler).subscribe(sync) : undefined;
+  sync();
+
+  const handle = (item: Item, emit: Emit) => {
+    if (item.kind !== "alert") return emit(item);
+    sequencer.run(
+      () => decide(item, emit),
+      (err) => {
+        logger.error({ err: String(err) }, "silence failed on an alert; passing it through");
+        emit(item);
+      },
+    );
+  };
+
+  const processor = noticeStream(store.state, { outlets, sequencer, logger, handle });
+
+  return {
+    ...processor,
+    silences: registry,
+    firingAlerts() {
+      const now = scheduler.now();
+      const out: Alert[] = [];
+      for (const [fp, t] of tracked) {
+        if (t.until !== undefined && t.until <= now) tracked.delete(fp);
+        else out.push(t.alert);
+      }
+      return out;
+    },
+    hasProcessed: (fingerprint) => tracked.has(fingerprint),
+    status() {
+      const now = scheduler.now();
+      const listed = registry.list(now);
+      if (!isPromise(listed)) known = listed;
+      return {
+        silences_active: known.filter((s) => isActive(s, now)).length,
+        muted_notices: counts.muted,
+        muted_alerts: muted.size,
+        released: counts.released,
+        digests_sent: counts.digests,
+      };
+    },
+    async shutdown() {
+      polling?.unsubscribe();
+      unlisten();
+      await sequencer.idle();
+      for (const t of timers.values()) t.timer.unsubscribe();
+      timers.clear();
+    },
+  };
+}
+
+export const silenceFactory = defineFactory({
+  kind: "processor",
+  type: "silence",
+  configSchema: silenceConfigSchema,
+  create: (config, context): SilenceProcessor =>
+    createSilenceProcessor(config, context.scheduler, context.logger, {
+      // Bare (no state store): silences live in this processor's own memory.
+      state: context.state ?? new MemoryStateStore(),
+      id: context.id,
+    }),
+});
