@@ -1,14 +1,13 @@
 // A running alert pipeline: load config, build components, serve status, shut down cleanly.
 // Used by `alertpipe run`, by `alertpipe/register` in a scraper process, and programmatically.
 import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { asyncScheduler, type SchedulerLike } from "rxjs";
+import { type ApiServer, startOperatingApi } from "./api/index.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfigFile, loadConfigText, type ResolvedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
-import { listen } from "./net.ts";
 import { packageFile } from "./package-files.ts";
 import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
@@ -34,7 +33,7 @@ export interface AlertPipelineOptions {
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
   readonly registry?: Registry;
-  /** Serve /healthz and /status (default: as service.status.enabled says). */
+  /** Serve the operating API: /healthz, /status, the Alertmanager v2 API (default: service.status.enabled). */
   readonly statusServer?: boolean;
   /** State store spec when neither ALERTPIPE_STATE nor service.state gives one (default memory). */
   readonly defaultState?: string;
@@ -108,17 +107,19 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   const startedAt = Date.now();
   const status = () => statusReport(graph, services, { startedAt, state: state.status() });
 
-  let server: Server | undefined;
+  let api: ApiServer | undefined;
   try {
     await graph.start();
     if (options.statusServer ?? config.service.status.enabled) {
-      server = await serveStatus(config.service.status.endpoint, status, logger).catch((err: unknown) => {
-        throw atConfigKey(config, ["service", "status", "endpoint"], err);
-      });
+      api = await startOperatingApi({ config, graph, state, scheduler, logger, startedAt, status }).catch(
+        (err: unknown) => {
+          throw atConfigKey(config, ["service", "status", "endpoint"], err);
+        },
+      );
     }
   } catch (err) {
     await graph.shutdown().catch(() => undefined);
-    server?.close();
+    await api?.close();
     if (ownsState) await state.close().catch(() => undefined);
     throw err;
   }
@@ -140,16 +141,10 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
     ...services,
     submit: (item) => graph.submit(item),
     status,
-    statusAddress: () => {
-      const address = server?.address();
-      return address && typeof address === "object"
-        ? { host: address.address, port: address.port }
-        : undefined;
-    },
+    statusAddress: () => api?.address(),
     shutdown() {
       stopping ??= (async () => {
-        await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-        server?.closeAllConnections();
+        await api?.close();
         services.monitoring.stop();
         await graph.shutdown();
         if (ownsState) await state.close();
@@ -178,24 +173,4 @@ async function openState(
 function atConfigKey(config: ResolvedConfig, path: readonly string[], err: unknown): unknown {
   if (!config.problemAt) return err;
   return new ConfigError([config.problemAt(path, err instanceof Error ? err.message : String(err))]);
-}
-
-async function serveStatus(
-  endpoint: string,
-  status: () => Record<string, unknown>,
-  logger: Logger,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    const reply = (code: number, body: unknown) => {
-      res.writeHead(code, { "content-type": "application/json" });
-      res.end(`${JSON.stringify(body, null, 2)}\n`);
-    };
-    if (req.method !== "GET" && req.method !== "HEAD") return reply(405, { error: "method not allowed" });
-    if (path === "/healthz") return reply(200, { status: "ok" });
-    if (path === "/status") return reply(200, status());
-    return reply(404, { error: "not found", paths: ["/healthz", "/status"] });
-  });
-  await listen(server, endpoint, "status endpoint", logger);
-  return server;
 }

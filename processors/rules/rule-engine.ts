@@ -25,6 +25,8 @@ export interface RuleProcessor extends Processor {
   readonly spec: RuleSpec;
   /** Groups breaching right now (whether or not their alert has fired yet), as firing alerts. */
   breaches(): Alert[];
+  /** Groups whose alert fires now, with their latest values (what the API lists). */
+  firingAlerts(): Alert[];
   status(): ComponentStatus;
   shutdown(): Promise<void>;
 }
@@ -262,6 +264,14 @@ export class RuleEngine {
     return out;
   }
 
+  firing(): Alert[] {
+    const now = this.scheduler.now();
+    const out: Alert[] = [];
+    for (const g of this.groups.values())
+      if (g.phase === "firing") out.push(buildAlert(this.spec, g, "firing", now, g.reading));
+    return out;
+  }
+
   status(): ComponentStatus {
     let firing = 0;
     let pending = 0;
@@ -382,6 +392,7 @@ export function createRuleProcessor(spec: RuleSpec, context: ComponentContext): 
     stage: (emit) => engine.stage(emit),
     operator: engine.operator(),
     breaches: () => engine.breaches(),
+    firingAlerts: () => engine.firing(),
     status: () => engine.status(),
     shutdown: async () => engine.shutdown(),
   };

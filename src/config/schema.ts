@@ -1,5 +1,6 @@
 // The shape of pipeline.yaml around the components (json-schema.ts publishes it for editors).
 import { z } from "zod";
+import { statusConfigSchema } from "../api/config.ts";
 import { boolishOr } from "../delivery/config.ts";
 import { stateSpecSchema } from "../state/open.ts";
 
@@ -36,20 +37,7 @@ export const serviceSchema = z
       description:
         "State store for cooldowns, throttle windows, held alerts, escalations and pending deliveries: memory, sqlite:PATH or redis://host:port/db. ALERTPIPE_STATE wins; unset = sqlite:.alertpipe/state.db for `alertpipe run`, else memory.",
     }),
-    status: z
-      .strictObject({
-        enabled: boolishOr(true).meta({ description: "Serve /healthz and /status over HTTP." }),
-        endpoint: z
-          .string()
-          .regex(/^[^:\s]*:\d+$/, "expected host:port")
-          .default("127.0.0.1:13133")
-          .meta({
-            description:
-              "Listen address of /healthz and /status, host:port (port 0 = any free port; ALERTPIPE_STATUS_ENDPOINT).",
-          }),
-      })
-      .prefault({})
-      .meta({ description: "The health and status HTTP endpoint (secrets never appear in it)." }),
+    status: statusConfigSchema,
     log: z
       .strictObject({
         level: z

@@ -1,0 +1,57 @@
+// /api/v2/status (what amtool reads first: cluster, versionInfo, config.original, uptime) and
+// /api/v2/receivers.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageFile } from "../package-files.ts";
+import { redactSecrets } from "../secrets.ts";
+import { receiverNames } from "./alert-view.ts";
+import type { ApiContext } from "./context.ts";
+import type { Route } from "./router.ts";
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The pipeline.yaml as written (${env:} references unresolved), secrets masked. */
+function originalConfig(ctx: ApiContext): string {
+  try {
+    return redactSecrets(readFileSync(join(ctx.config.configDir, ctx.config.file), "utf8"));
+  } catch {
+    return "";
+  }
+}
+
+export function statusRoutes(ctx: ApiContext): Route[] {
+  const version = packageVersion();
+  return [
+    {
+      method: "GET",
+      path: "/api/v2/status",
+      handle: () => ({
+        status: 200,
+        body: {
+          cluster: { name: ctx.state.status().instance_id, status: "disabled", peers: [] },
+          versionInfo: {
+            version,
+            revision: "alertpipe",
+            branch: "",
+            buildUser: "",
+            buildDate: "",
+            goVersion: `node ${process.version}`,
+          },
+          config: { original: originalConfig(ctx) },
+          uptime: new Date(ctx.startedAt).toISOString(),
+        },
+      }),
+    },
+    {
+      method: "GET",
+      path: "/api/v2/receivers",
+      handle: () => ({ status: 200, body: receiverNames(ctx.graph).map((name) => ({ name })) }),
+    },
+  ];
+}
