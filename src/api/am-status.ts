@@ -18,10 +18,12 @@ function packageVersion(): string {
 
 /** The pipeline.yaml as written (${env:} references unresolved), secrets masked. */
 function originalConfig(ctx: ApiContext): string {
+  const { file, configDir } = ctx.config;
+  if (file === "<inline>") return "# inline configuration: not read from a file\n";
   try {
-    return redactSecrets(readFileSync(join(ctx.config.configDir, ctx.config.file), "utf8"));
-  } catch {
-    return "";
+    return redactSecrets(readFileSync(join(configDir, file), "utf8"));
+  } catch (err) {
+    return `# ${file}: ${(err as Error).message}\n`;
   }
 }
 

@@ -19,8 +19,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 
 const tooLarge = (limit: number) => new ApiError(413, `request body over ${limit} bytes`);
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => String(p)).join(".");
+/** `matchers.0.name`; a list body's items are named after it (`alerts.0.labels`). */
+function fieldPath(path: readonly PropertyKey[], what: string): string {
+  const parts = path.map((p) => String(p));
+  return typeof path[0] === "number" ? [what, ...parts].join(".") : parts.join(".");
 }
 
 /** One readable line per problem: `matchers.0.name in body is required`. */
@@ -28,7 +30,7 @@ export function describeZodError(error: z.ZodError, what: string): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const field = fieldPath(issue.path) || what;
+      const field = fieldPath(issue.path, what) || what;
       const missing = issue.code === "invalid_type" && issue.message.includes("received undefined");
       return missing ? `${field} in body is required` : `${field} in body: ${issue.message}`;
     })
