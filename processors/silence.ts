@@ -78,7 +78,7 @@ const RELEASE_LOCK_MS = 5 * 60_000;
 const MAX_TRACKED = 10_000;
 const MAX_TIMER_MS = 24 * 3_600_000;
 
-const stillFiring = (a: Alert) => a.status !== "resolved" && a.oneShot !== true;
+const rank = (r: MutedRecord) => (r.alert.status === "resolved" || r.alert.oneShot ? 1 : 0);
 
 function recordOf(value: JsonValue | undefined): MutedRecord | undefined {
   const r = value as unknown as MutedRecord | undefined;
@@ -180,8 +180,15 @@ export function createSilenceProcessor(
       : true;
     return andThen(lock, (mine) => {
       if (!mine) return; // another instance is releasing them
-      const firing = records.filter(([, r]) => stillFiring(r.alert));
-      const rest = records.filter(([, r]) => !stillFiring(r.alert));
+      // Firing as far as this process knows: a record only restored (from before a restart, or
+      // another instance's) is as live as its data, so it goes in the digest, marked firing.
+      const live = ([key, r]: [string, MutedRecord]) =>
+        r.alert.status !== "resolved" && r.alert.oneShot !== true && tracked.has(key);
+      const firing = records.filter(live);
+      // Those firing when last seen first, then in the order they were muted.
+      const rest = records
+        .filter((entry) => !live(entry))
+        .sort(([, a], [, b]) => rank(a) - rank(b) || a.firstMutedAt - b.firstMutedAt);
       for (const [, r] of firing) {
         counts.released++;
         outlets.next({ ...r.alert, at: now });

@@ -1,4 +1,5 @@
-// alertpipe CLI commands: run | validate | schema | test-alert | test rules | replay (loaded by cli.ts once Node is new enough).
+// alertpipe CLI commands: run | validate | schema | test-alert | test rules | replay | silence | alerts
+// (loaded by cli.ts once Node is new enough).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, formatProblem } from "./config/errors.ts";
@@ -27,6 +28,8 @@ Commands:
   test rules FILE... run rule unit tests (promtool's format); exit 0 pass, 1 fail, 2 malformed
   replay FILE...     what a pipeline.yaml would have sent for captured OTLP JSON lines
                      [--config pipeline.yaml] [--output text|json] [--from T] [--to T]
+  silence add|list|expire   manage silences of the running collector (see alertpipe silence -h)
+  alerts [matcher...]       list the running collector's firing alerts (--silenced, --all)
 
 Options:
   -h, --help         this text
@@ -38,6 +41,9 @@ const EXIT_USAGE = 2;
 const SUBCOMMANDS: Readonly<Record<string, () => Promise<{ main(args: string[]): Promise<number> }>>> = {
   test: () => import("./rules-test/command.ts"),
   replay: () => import("./replay/command.ts"),
+  // Thin clients of the running collector's API.
+  silence: () => import("./commands/silence.ts"),
+  alerts: () => import("./commands/alerts.ts"),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,81 @@
+// `alertpipe alerts`: the firing alerts, as the collector's Alertmanager API lists them.
+import { parseArgs } from "node:util";
+import { matcherText, parseMatchers } from "../silences/matchers.ts";
+import { apiClient, CLIENT_OPTIONS, shortTime, table } from "./api-client.ts";
+
+const USAGE = `Usage: alertpipe alerts [matcher...] [--silenced | --all] [--json]
+
+Lists firing alerts (default: active ones, not silenced). --silenced: only the silenced ones;
+--all: every firing alert with its state. Matchers: name=value, name!=value, name=~re, name!~re.
+Options: --url URL (default http://$ALERTPIPE_STATUS_ENDPOINT), --token-file PATH`;
+
+interface Listed {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  status: { state: string; silencedBy: string[] };
+}
+
+export async function alertsCommand(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...CLIENT_OPTIONS,
+        silenced: { type: "boolean", short: "s" },
+        all: { type: "boolean", short: "a" },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`alertpipe alerts: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    const client = apiClient({
+      ...(typeof values.url === "string" ? { url: values.url } : {}),
+      ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
+    });
+    const query = new URLSearchParams();
+    if (!values.all) {
+      query.set("active", values.silenced ? "false" : "true");
+      query.set("silenced", values.silenced ? "true" : "false");
+      query.set("unprocessed", values.silenced ? "false" : "true");
+    }
+    for (const m of parseMatchers(positionals)) query.append("filter", matcherText(m));
+    const alerts = await client.get<Listed[]>(`/api/v2/alerts?${query}`);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(alerts, null, 2)}\n`);
+      return 0;
+    }
+    const rows = alerts.map((a) => {
+      const { alertname = "", severity = "", ...labels } = a.labels;
+      const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+      return [
+        alertname,
+        severity,
+        shortTime(a.startsAt),
+        a.status.state,
+        a.annotations.summary ?? "",
+        pairs.join(" "),
+      ];
+    });
+    process.stdout.write(
+      `${table(["Alertname", "Severity", "Starts At", "State", "Summary", "Labels"], rows)}\n`,
+    );
+    return 0;
+  } catch (error) {
+    process.stderr.write(`alertpipe alerts: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** The CLI's entry (src/cli-main.ts SUBCOMMANDS). */
+export const main = alertsCommand;

@@ -1,0 +1,142 @@
+// `alertpipe silence add|list|expire`: a thin client of the collector's Alertmanager API.
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { matcherText, parseMatcher, parseMatchers } from "../silences/matchers.ts";
+import { type ApiClient, ApiClientError, apiClient, CLIENT_OPTIONS, shortTime, table } from "./api-client.ts";
+
+const USAGE = `Usage:
+  alertpipe silence add [alertname] [matcher...] [--duration 1h | --end TIME] [--start TIME] --comment TEXT [--author NAME]
+  alertpipe silence list [matcher...] [--expired] [--quiet]
+  alertpipe silence expire ID...
+
+Matchers: name=value, name!=value, name=~regex, name!~regex (OTel names like service.name work too).
+Options: --url URL (default http://$ALERTPIPE_STATUS_ENDPOINT), --token-file PATH (default
+$ALERTPIPE_STATUS_TOKEN), --json`;
+
+interface Gettable {
+  id: string;
+  status: { state: string };
+  matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>;
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+}
+
+const UNITS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
+
+/** Prometheus durations: 90s, 30m, 1h30m, 2d, 1w. */
+export function parseDuration(text: string): number {
+  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text)
+    throw new ApiClientError(`not a duration: ${JSON.stringify(text)} (e.g. 90s, 30m, 1h30m, 2d)`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
+}
+
+function timeArg(text: string, flag: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new ApiClientError(`--${flag} expects an RFC 3339 time, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+async function add(client: ApiClient, args: string[], values: Record<string, unknown>): Promise<string> {
+  const texts = [...args];
+  // As amtool: a first argument that is no matcher names the alert.
+  if (texts[0] !== undefined && !/[=~]/.test(texts[0])) texts[0] = `alertname=${JSON.stringify(texts[0])}`;
+  const matchers = texts.map(parseMatcher);
+  if (matchers.length === 0) throw new ApiClientError("no matchers given (e.g. alertname=system_health)");
+  const comment = String(values.comment ?? "");
+  if (!comment) throw new ApiClientError("--comment is required: say why the alerts are silenced");
+  const startsAt = values.start ? timeArg(String(values.start), "start") : Date.now();
+  const endsAt = values.end
+    ? timeArg(String(values.end), "end")
+    : startsAt + parseDuration(String(values.duration ?? "1h"));
+  const author = String(values.author ?? userInfo().username);
+  const { silenceID } = await client.post<{ silenceID: string }>("/api/v2/silences", {
+    matchers,
+    startsAt: new Date(startsAt).toISOString(),
+    endsAt: new Date(endsAt).toISOString(),
+    createdBy: author,
+    comment,
+  });
+  return silenceID;
+}
+
+async function list(client: ApiClient, args: string[], values: Record<string, unknown>): Promise<string> {
+  const filter = parseMatchers(args)
+    .map((m) => `filter=${encodeURIComponent(matcherText(m))}`)
+    .join("&");
+  const all = await client.get<Gettable[]>(`/api/v2/silences${filter ? `?${filter}` : ""}`);
+  const shown = all.filter((s) => (s.status.state === "expired") === (values.expired === true));
+  if (values.json) return JSON.stringify(shown, null, 2);
+  if (values.quiet) return shown.map((s) => s.id).join("\n");
+  const rows = shown.map((s) => [
+    s.id,
+    s.matchers.map((m) => matcherText(m)).join(" "),
+    s.status.state,
+    shortTime(s.endsAt),
+    s.createdBy,
+    s.comment,
+  ]);
+  return table(["ID", "Matchers", "State", "Ends At", "Created By", "Comment"], rows);
+}
+
+export async function silenceCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...CLIENT_OPTIONS,
+        duration: { type: "string", short: "d" },
+        start: { type: "string" },
+        end: { type: "string" },
+        comment: { type: "string", short: "c" },
+        author: { type: "string", short: "a" },
+        expired: { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`alertpipe silence: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || !sub || !["add", "list", "query", "expire"].includes(sub)) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const client = apiClient({
+      ...(typeof values.url === "string" ? { url: values.url } : {}),
+      ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
+    });
+    let out: string;
+    if (sub === "add") out = await add(client, positionals, values);
+    else if (sub === "expire") {
+      if (positionals.length === 0) throw new ApiClientError("give the id(s) of the silence(s) to expire");
+      for (const id of positionals) await client.delete(`/api/v2/silence/${encodeURIComponent(id)}`);
+      out = positionals.map((id) => `expired ${id}`).join("\n");
+    } else out = await list(client, positionals, values);
+    if (out) process.stdout.write(`${out}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`alertpipe silence ${sub}: ${(error as Error).message}\n`);
+    return error instanceof ApiClientError || (error as Error).name === "MatcherSyntaxError" ? 1 : 2;
+  }
+}
+
+/** The CLI's entry (src/cli-main.ts SUBCOMMANDS). */
+export const main = silenceCommand;
