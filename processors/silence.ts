@@ -180,10 +180,11 @@ export function createSilenceProcessor(
       : true;
     return andThen(lock, (mine) => {
       if (!mine) return; // another instance is releasing them
-      // Firing as far as this process knows: a record only restored (from before a restart, or
-      // another instance's) is as live as its data, so it goes in the digest, marked firing.
+      // Firing as far as this process knows. A record restored from before a restart is only as
+      // live as its data: unseen since, it goes in the digest (marked firing), not out on its own.
+      // On a shared store another instance's record is taken at its word.
       const live = ([key, r]: [string, MutedRecord]) =>
-        r.alert.status !== "resolved" && r.alert.oneShot !== true && tracked.has(key);
+        r.alert.status !== "resolved" && r.alert.oneShot !== true && (shared || tracked.has(key));
       const firing = records.filter(live);
       // Those firing when last seen first, then in the order they were muted.
       const rest = records
