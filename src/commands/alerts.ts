@@ -1,7 +1,6 @@
 // `alertpipe alerts`: the firing alerts, as the collector's Alertmanager API lists them.
-import { parseArgs } from "node:util";
 import { matcherText, parseMatchers } from "../silences/matchers.ts";
-import { apiClient, CLIENT_OPTIONS, shortTime, table } from "./api-client.ts";
+import { parseClientArgs, shortTime, table } from "./api-client.ts";
 
 const USAGE = `Usage: alertpipe alerts [matcher...] [--silenced | --all] [--json]
 
@@ -17,32 +16,13 @@ interface Listed {
 }
 
 export async function alertsCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
+  const parsed = parseClientArgs("alerts", USAGE, argv, {
+    silenced: { type: "boolean", short: "s" },
+    all: { type: "boolean", short: "a" },
+  });
+  if ("code" in parsed) return parsed.code;
+  const { values, positionals, client } = parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        silenced: { type: "boolean", short: "s" },
-        all: { type: "boolean", short: "a" },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`alertpipe alerts: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  try {
-    const client = apiClient({
-      ...(typeof values.url === "string" ? { url: values.url } : {}),
-      ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
-    });
     const query = new URLSearchParams();
     if (!values.all) {
       query.set("active", values.silenced ? "false" : "true");

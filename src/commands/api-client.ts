@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { parseEndpoint } from "../net.ts";
 import { redactSecrets, registerSecret } from "../secrets.ts";
 
@@ -119,9 +120,50 @@ export function shortTime(iso: string): string {
 }
 
 /** The options every client command takes. */
-export const CLIENT_OPTIONS = {
+const CLIENT_OPTIONS = {
   url: { type: "string" },
   "token-file": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/**
+ * A client command's arguments with the shared options; undefined (usage printed, exit code
+ * `code`) on a parse error or --help.
+ */
+export function parseClientArgs(
+  command: string,
+  usage: string,
+  args: string[],
+  options: ParseArgsConfig["options"],
+): { values: Values; positionals: string[]; client: ApiClient } | { code: number } {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { ...CLIENT_OPTIONS, ...options },
+    });
+  } catch (error) {
+    process.stderr.write(`alertpipe ${command}: ${(error as Error).message}\n${usage}\n`);
+    return { code: 2 };
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return { code: 0 };
+  }
+  try {
+    const client = apiClient({
+      ...(typeof values.url === "string" ? { url: values.url } : {}),
+      ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
+    });
+    return { ...parsed, client };
+  } catch (error) {
+    process.stderr.write(`alertpipe ${command}: ${(error as Error).message}\n`);
+    return { code: 1 };
+  }
+}

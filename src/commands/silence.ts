@@ -1,8 +1,7 @@
 // `alertpipe silence add|list|expire`: a thin client of the collector's Alertmanager API.
 import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
 import { matcherText, parseMatcher, parseMatchers } from "../silences/matchers.ts";
-import { type ApiClient, ApiClientError, apiClient, CLIENT_OPTIONS, shortTime, table } from "./api-client.ts";
+import { type ApiClient, ApiClientError, parseClientArgs, shortTime, table } from "./api-client.ts";
 
 const USAGE = `Usage:
   alertpipe silence add [alertname] [matcher...] [--duration 1h | --end TIME] [--start TIME] --comment TEXT [--author NAME]
@@ -92,37 +91,23 @@ async function list(client: ApiClient, args: string[], values: Record<string, un
 
 export async function silenceCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        duration: { type: "string", short: "d" },
-        start: { type: "string" },
-        end: { type: "string" },
-        comment: { type: "string", short: "c" },
-        author: { type: "string", short: "a" },
-        expired: { type: "boolean" },
-        quiet: { type: "boolean", short: "q" },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`alertpipe silence: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+  if (!sub || !["add", "list", "query", "expire"].includes(sub)) {
+    const help = sub === "-h" || sub === "--help";
+    (help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+    return help ? 0 : 2;
   }
-  const { values, positionals } = parsed;
-  if (values.help || !sub || !["add", "list", "query", "expire"].includes(sub)) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
-  }
+  const parsed = parseClientArgs(`silence ${sub}`, USAGE, rest, {
+    duration: { type: "string", short: "d" },
+    start: { type: "string" },
+    end: { type: "string" },
+    comment: { type: "string", short: "c" },
+    author: { type: "string", short: "a" },
+    expired: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  });
+  if ("code" in parsed) return parsed.code;
+  const { values, positionals, client } = parsed;
   try {
-    const client = apiClient({
-      ...(typeof values.url === "string" ? { url: values.url } : {}),
-      ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
-    });
     let out: string;
     if (sub === "add") out = await add(client, positionals, values);
     else if (sub === "expire") {

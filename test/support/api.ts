@@ -3,9 +3,9 @@
 import { pino } from "pino";
 import type { AlertPipelineHandle } from "../../src/service.ts";
 import { startAlertPipeline } from "../../src/service.ts";
-import type { GaugePoint } from "../../src/signal.ts";
 import type { StateStore } from "../../src/state/store.ts";
 import { type FakeSlack, startFakeSlack } from "./fake-slack.ts";
+import { gauge } from "./virtual-clock.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
 
@@ -90,18 +90,10 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiHarness> {
       request(method, path, body, { authorization: `Bearer ${options.token ?? ""}` }),
     json: async <T>(path: string) => (await (await request("GET", path)).json()) as T,
     health(service, value) {
-      const point: GaugePoint = {
-        kind: "metric",
-        type: "gauge",
-        name: "pipeline.health.score",
-        unit: "1",
-        value,
-        attributes: {},
-        resource: { "service.name": service },
-        scope: { name: "test" },
+      handle.submit({
+        ...gauge("pipeline.health.score", value, {}, { "service.name": service }),
         time: Date.now(),
-      };
-      handle.submit(point);
+      });
     },
     texts: () => slack.delivered().map((b) => String(b.text)),
     async close() {
