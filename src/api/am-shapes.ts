@@ -1,8 +1,7 @@
 // Alertmanager v2 JSON shapes (api/v2/openapi.yaml): gettableAlert, gettableSilence, and the
 // conversions from alertpipe's alerts and silences. Label names are shown in Prometheus form.
-import { createHash } from "node:crypto";
 import { defaultScrubber } from "../scrub/scrub.ts";
-import type { Alert } from "../signal.ts";
+import { type Alert, fingerprintHash } from "../signal.ts";
 import { alertLabelSet, type LabelSet } from "../silences/labels.ts";
 import type { Matcher } from "../silences/matchers.ts";
 import { type Silence, type SilenceState, silenceState, silences } from "../silences/silence.ts";
@@ -31,11 +30,6 @@ export interface GettableSilence {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** An alert's fingerprint as these clients see it: 16 hex digits, never the label values. */
-export function apiFingerprint(fingerprint: string): string {
-  return createHash("sha256").update(fingerprint).digest("hex").slice(0, 16);
-}
 
 const numberText = (v: number) => String(Number(v.toPrecision(12)));
 
@@ -81,7 +75,8 @@ export function gettableAlert(input: AlertViewInput): GettableAlert {
     startsAt: iso(alert.startsAt),
     endsAt: iso(input.endsAt),
     updatedAt: iso(alert.at),
-    fingerprint: apiFingerprint(alert.fingerprint),
+    // 16 hex digits as Alertmanager shows them; the same hash as /status, never the label values.
+    fingerprint: fingerprintHash(alert.fingerprint),
     receivers: input.receivers.map((name) => ({ name })),
     status: { state, silencedBy, inhibitedBy: [] },
     ...(typeof generator === "string" ? { generatorURL: generator } : {}),

@@ -6,33 +6,44 @@ export const MIN_TOKEN_LENGTH = 16;
 
 export const statusConfigSchema = z
   .strictObject({
-    /** Serve the operating API (/healthz, /status, the Alertmanager v2 API). */
-    enabled: boolishOr(true),
-    /** host:port (ALERTPIPE_STATUS_ENDPOINT); port 0 picks a free port. */
+    enabled: boolishOr(true).meta({
+      description: "Serve the operating API: /healthz, /status and the Alertmanager v2 API.",
+    }),
     endpoint: z
       .string()
       .regex(/^[^:\s]*:\d+$/, "expected host:port")
-      .default("127.0.0.1:13133"),
+      .default("127.0.0.1:13133")
+      .meta({
+        description:
+          "Listen address, host:port (port 0 = any free port; ALERTPIPE_STATUS_ENDPOINT). Beyond loopback, set auth.token.",
+      }),
     auth: z
       .strictObject({
-        /** ALERTPIPE_STATUS_TOKEN: mutating calls need `Authorization: Bearer <token>`; empty = open. */
         token: z
           .string()
           .default("")
           .refine((t) => t === "" || t.length >= MIN_TOKEN_LENGTH, {
             message: `expected at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+          })
+          .meta({
+            description:
+              "Bearer token every mutating call needs (silences, posted alerts; ALERTPIPE_STATUS_TOKEN); empty = open.",
           }),
       })
-      .prefault({}),
-    /** Largest accepted request body, bytes (413 past it). */
+      .prefault({})
+      .meta({ description: "Authentication of mutating API calls." }),
     max_request_body_size: z.coerce
       .number()
       .int()
       .positive()
-      .default(1024 * 1024),
-    /** Seconds after which a posted alert without endsAt, not posted again, resolves (Alertmanager's resolve_timeout). */
-    resolve_timeout: z.coerce.number().positive().default(300),
+      .default(1024 * 1024)
+      .meta({ description: "Largest accepted request body, bytes; larger ones answer 413." }),
+    resolve_timeout: z.coerce.number().positive().default(300).meta({
+      description:
+        "Seconds after which an alert posted without endsAt, and not posted again, resolves (Alertmanager's resolve_timeout).",
+    }),
   })
-  .prefault({});
+  .prefault({})
+  .meta({ description: "The operating API's HTTP endpoint (secrets never appear in it)." });
 
 export type StatusConfig = z.output<typeof statusConfigSchema>;
