@@ -96,7 +96,8 @@ export function createSilenceProcessor(
   const shared = store.state.backend === "redis";
   const outlets = new Outlets();
   const sequencer = new Sequencer(logger);
-  const tracked = new Map<string, { alert: Alert; until?: number }>();
+  /** Firing alerts seen here; `live` once a notice or fresh data (a confirmed liveness) showed it. */
+  const tracked = new Map<string, { alert: Alert; live: boolean; until?: number }>();
   const muted = new Map<string, MutedRecord>();
   const timers = new Map<string, { endsAt: number; timer: Subscription }>();
   const counts = { muted: 0, released: 0, digests: 0 };
@@ -114,13 +115,11 @@ export function createSilenceProcessor(
       () => known,
     );
 
-  const track = (item: Alert, now: number) => {
+  const track = (item: Alert, now: number, live = true) => {
     tracked.delete(item.fingerprint);
     if (item.status === "resolved") return;
-    tracked.set(
-      item.fingerprint,
-      item.oneShot ? { alert: item, until: now + ONE_SHOT_VISIBLE_MS } : { alert: item },
-    );
+    const until = item.oneShot ? now + ONE_SHOT_VISIBLE_MS : undefined;
+    tracked.set(item.fingerprint, until === undefined ? { alert: item, live } : { alert: item, live, until });
     if (tracked.size > MAX_TRACKED) tracked.delete(tracked.keys().next().value as string);
   };
 
@@ -181,10 +180,12 @@ export function createSilenceProcessor(
     return andThen(lock, (mine) => {
       if (!mine) return; // another instance is releasing them
       // Firing as far as this process knows. A record restored from before a restart is only as
-      // live as its data: unseen since, it goes in the digest (marked firing), not out on its own.
+      // live as its data: unconfirmed since, it goes in the digest (marked firing), not on its own.
       // On a shared store another instance's record is taken at its word.
       const live = ([key, r]: [string, MutedRecord]) =>
-        r.alert.status !== "resolved" && r.alert.oneShot !== true && (shared || tracked.has(key));
+        r.alert.status !== "resolved" &&
+        r.alert.oneShot !== true &&
+        (shared || tracked.get(key)?.live === true);
       const firing = records.filter(live);
       // Those firing when last seen first, then in the order they were muted.
       const rest = records
@@ -336,6 +337,12 @@ export function createSilenceProcessor(
   sync();
 
   const handle = (item: Item, emit: Emit) => {
+    if (item.kind === "liveness") {
+      // A rule's firing alert restored after a restart: firing, but live only once data confirm it.
+      const seen = tracked.get(item.alert.fingerprint);
+      if (item.state === "confirmed" || !seen?.live) track(item.alert, item.at, item.state === "confirmed");
+      return emit(item);
+    }
     if (item.kind !== "alert") return emit(item);
     sequencer.run(
       () => decide(item, emit),

@@ -16,7 +16,7 @@ import { MemoryStateStore } from "../src/state/memory-store.ts";
 import { SqliteStateStore } from "../src/state/sqlite-store.ts";
 import type { StateStore } from "../src/state/store.ts";
 import { create, type Wired, wire } from "./state-processors-support.ts";
-import { alert } from "./support/alerts.ts";
+import { alert, liveness } from "./support/alerts.ts";
 import { MIN, VirtualClock } from "./support/virtual-clock.ts";
 
 const eq = (name: string, value: string): Matcher => ({ name, value, isRegex: false, isEqual: true });
@@ -40,11 +40,13 @@ async function setup(state: StateStore = new MemoryStateStore(), clock = new Vir
 }
 
 const kinds = (w: Wired<unknown>) =>
-  w.out.map(({ at, item }) =>
-    item.kind === "alert"
-      ? `${at / MIN}m ${item.status} ${item.fingerprint}`
-      : `${at / MIN}m digest(${(item as Digest).alerts.length})`,
-  );
+  w.out
+    .filter(({ item }) => item.kind !== "liveness")
+    .map(({ at, item }) =>
+      item.kind === "alert"
+        ? `${at / MIN}m ${item.status} ${item.fingerprint}`
+        : `${at / MIN}m digest(${(item as Digest).alerts.length})`,
+    );
 
 describe("silence processor", () => {
   it("mutes a matching notice (Prometheus-form matcher on an OTel label), passes the others", async () => {
@@ -158,7 +160,7 @@ describe("silence processor", () => {
 });
 
 describe("silence processor on SQLite", () => {
-  it("a firing muted again after a restart is sent when the silence ends", async () => {
+  it("a muted firing that data confirm after a restart is sent when the silence ends", async () => {
     dir = mkdtempSync(join(tmpdir(), "alertpipe-silence-"));
     const path = join(dir, "state.db");
     const first = await setup(new SqliteStateStore({ path }));
@@ -170,7 +172,8 @@ describe("silence processor on SQLite", () => {
     const clock = new VirtualClock();
     clock.advanceTo(10 * MIN);
     const second = await setup(new SqliteStateStore({ path }), clock);
-    second.w.input.next(health("svc-x")); // the restarted rule sees the breach again
+    second.w.input.next(liveness("restored", health("svc-x"), clock.now())); // the rule restores it…
+    second.w.input.next(liveness("confirmed", health("svc-x"), clock.now())); // …and fresh data breach
     clock.advanceTo(30 * MIN);
     expect(kinds(second.w)).toEqual(['30m firing system_health{service.name="svc-x"}']);
     await second.state.close();
@@ -196,10 +199,15 @@ describe("silence processor on SQLite", () => {
     const clock = new VirtualClock();
     clock.advanceTo(45 * MIN);
     const second = await setup(new SqliteStateStore({ path }), clock);
+    // Restored by its rule, never confirmed by data: not sent on its own.
+    second.w.input.next(
+      liveness("restored", health("svc-x-2", "firing", { labels: { "service.name": "svc-x" } })),
+    );
     const [stored] = (await second.registry.list(clock.now())) as { comment: string; endsAt: number }[];
     expect(stored).toMatchObject({ comment: "db maintenance", endsAt: 30 * MIN });
     clock.advanceBy(2000); // restored before the pipeline subscribed: released a second later
-    expect(second.w.out.map(({ at, item }) => [at, item.kind])).toEqual([[45 * MIN + 1000, "digest"]]);
+    const released = second.w.out.filter(({ item }) => item.kind !== "liveness");
+    expect(released.map(({ at, item }) => [at, item.kind])).toEqual([[45 * MIN + 1000, "digest"]]);
     // The firing one is only as live as its data, which this process never saw: listed, not re-sent.
     expect(second.w.digests()[0]?.alerts.map((a) => a.status)).toEqual(["firing", "resolved"]);
     await second.state.close();
