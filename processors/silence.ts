@@ -37,10 +37,17 @@ import {
   Sequencer,
 } from "./state-sequence.ts";
 
-export const silenceConfigSchema = z.strictObject({
-  /** Seconds between reads of the shared store for silences added or expired by other instances (Redis). */
-  sync_interval: positiveNumber("expected a positive number of seconds").default(10),
-});
+export const silenceConfigSchema = z
+  .strictObject({
+    sync_interval: positiveNumber("expected a positive number of seconds").default(10).meta({
+      description:
+        "Seconds between reads of a shared state store (Redis) for silences other instances added or expired.",
+    }),
+  })
+  .meta({
+    description:
+      "Mutes notices of alerts an active silence matches (recorded, never dropped); when it ends, what still fires is sent and the rest leave as one digest.",
+  });
 export type SilenceConfig = z.output<typeof silenceConfigSchema>;
 
 /** What is kept of an alert while silences mute it. */

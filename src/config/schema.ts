@@ -17,7 +17,7 @@ export const pipelineSchema = z
       "a pipeline needs at least one receiver",
     ),
     processors: componentIds(
-      "Processor ids in order (rules first, then cooldown, escalation, throttle, scrub); each pipeline gets its own instances.",
+      "Processor ids in order (rules first, then cooldown, escalation, silence, throttle, scrub); each pipeline gets its own instances.",
     ).default([]),
     exporters: componentIds("Exporter ids; each gets every item of a kind it accepts.").min(
       1,
