@@ -13,11 +13,11 @@ import type { Logger } from "pino";
 import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
-import type { Alert, Digest, Item } from "../src/signal.ts";
+import type { Alert, Item } from "../src/signal.ts";
 import { alertLabelSet } from "../src/silences/labels.ts";
 import { matchesAll } from "../src/silences/matchers.ts";
 import { SILENCE_RETENTION_MS, SilenceRegistry } from "../src/silences/registry.ts";
-import { describeMatchers, isActive, type Silence } from "../src/silences/silence.ts";
+import { isActive, type Silence } from "../src/silences/silence.ts";
 import { MemoryStateStore } from "../src/state/memory-store.ts";
 import {
   andThen,
@@ -28,6 +28,13 @@ import {
 } from "../src/state/store.ts";
 import { positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
+import {
+  type MutedRecord,
+  mutedDigest,
+  recordOf,
+  silenceMutedNamespace,
+  unstoredSilence,
+} from "./silence-records.ts";
 import {
   type Emit,
   guarded,
@@ -50,17 +57,6 @@ export const silenceConfigSchema = z
   });
 export type SilenceConfig = z.output<typeof silenceConfigSchema>;
 
-/** What is kept of an alert while silences mute it. */
-export interface MutedRecord {
-  /** The latest muted notice. */
-  readonly alert: Alert;
-  /** Ids of the silences that muted it. */
-  readonly silences: readonly string[];
-  readonly notices: number;
-  readonly firstMutedAt: number;
-  readonly lastMutedAt: number;
-}
-
 export interface SilenceProcessor extends Processor {
   readonly silences: SilenceRegistry;
   /** Alerts whose notices passed this point (muted or not) and still fire: the API's view. */
@@ -77,7 +73,6 @@ export interface SilenceProcessor extends Processor {
   shutdown(): Promise<void>;
 }
 
-export const silenceMutedNamespace = (componentId: string) => `silence.muted/${componentId}`;
 /** One-shot notices (no resolve follows) count as firing this long after they passed. */
 const ONE_SHOT_VISIBLE_MS = 5 * 60_000;
 /** How long a release lock of a shared store holds: past it, records a dead instance left are released. */
@@ -85,12 +80,7 @@ const RELEASE_LOCK_MS = 5 * 60_000;
 const MAX_TRACKED = 10_000;
 const MAX_TIMER_MS = 24 * 3_600_000;
 
-const rank = (r: MutedRecord) => (r.alert.status === "resolved" || r.alert.oneShot ? 1 : 0);
-
-function recordOf(value: JsonValue | undefined): MutedRecord | undefined {
-  const r = value as unknown as MutedRecord | undefined;
-  return r && r.alert?.kind === "alert" && Array.isArray(r.silences) ? r : undefined;
-}
+export { type MutedRecord, silenceMutedNamespace } from "./silence-records.ts";
 
 export function createSilenceProcessor(
   config: SilenceConfig,
@@ -194,37 +184,23 @@ export function createSilenceProcessor(
         r.alert.oneShot !== true &&
         (shared || tracked.get(key)?.live === true);
       const firing = records.filter(live);
-      // Those firing when last seen first, then in the order they were muted.
-      const rest = records
-        .filter((entry) => !live(entry))
-        .sort(([, a], [, b]) => rank(a) - rank(b) || a.firstMutedAt - b.firstMutedAt);
+      const rest = records.filter((entry) => !live(entry));
       for (const [, r] of firing) {
         counts.released++;
         outlets.next({ ...r.alert, at: now });
       }
       if (rest.length > 0) {
         counts.digests++;
-        const digest: Digest = {
-          kind: "digest",
-          route: "default",
-          alerts: rest.map(([, r]) => ({
-            ...r.alert,
-            details: { ...r.alert.details, muted_notices: r.notices },
-          })),
-          windowStart: silence.startsAt,
-          at: now,
-          silence: {
-            id: silence.id,
-            comment: silence.comment,
-            createdBy: silence.createdBy,
-            startsAt: silence.startsAt,
-            endsAt: silence.endsAt,
-            matchers: describeMatchers(silence),
-            mutedNotices: records.reduce((n, [, r]) => n + r.notices, 0),
-            stillFiring: firing.length,
-          },
-        };
-        outlets.next(digest);
+        const all = records.map(([, r]) => r);
+        outlets.next(
+          mutedDigest(
+            silence,
+            rest.map(([, r]) => r),
+            all,
+            firing.length,
+            now,
+          ),
+        );
       }
       logger.info(
         { silence: silence.id, still_firing: firing.length, digested: rest.length },
@@ -264,15 +240,7 @@ export function createSilenceProcessor(
             .filter((s): s is Silence => s !== undefined)
             .sort((a, b) => b.endsAt - a.endsAt)[0];
           // Its silence is gone from the store (past retention): still released, never dropped.
-          const silence: Silence = ended ?? {
-            id: record.silences.at(-1) ?? "unknown",
-            matchers: [],
-            startsAt: record.firstMutedAt,
-            endsAt: record.lastMutedAt,
-            createdBy: "",
-            comment: "(silence no longer stored)",
-            updatedAt: record.lastMutedAt,
-          };
+          const silence = ended ?? unstoredSilence(record);
           const group = groups.get(silence.id) ?? { silence, records: [] };
           group.records.push([key, record]);
           groups.set(silence.id, group);
