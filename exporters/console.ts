@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineFactory, type Exporter } from "../src/component.ts";
 import { type Alert, type Digest, digestCount, type ErrorEvent, type Item } from "../src/signal.ts";
-import { formatDuration } from "../src/silences/silence.ts";
+import { silenceDuration } from "../src/silences/silence.ts";
 import { summaryExamples, summaryHead } from "./slack-format.ts";
 
 const configSchema = z
@@ -79,7 +79,7 @@ function describeValues(a: Alert): string {
 function formatDigest(d: Digest): string {
   const s = d.silence;
   const what = s
-    ? `${digestCount(d)} alert(s) muted while silenced (${s.comment}, ${s.createdBy}, ${formatDuration(s.endsAt - s.startsAt)})`
+    ? `${digestCount(d)} alert(s) muted while silenced (${s.comment}, ${s.createdBy}, ${silenceDuration(s.endsAt - s.startsAt)})`
     : `${digestCount(d)} held alert(s) for ${d.route}`;
   const head = `${new Date(d.at).toISOString()} DIGEST ${what}`;
   const counted = (d.summarised ?? []).map((summary) => {

@@ -7,7 +7,7 @@ import {
   digestCount,
   type SilenceSummary,
 } from "../src/signal.ts";
-import { formatDuration } from "../src/silences/silence.ts";
+import { silenceDuration } from "../src/silences/silence.ts";
 import {
   alertColour,
   alertEmoji,
@@ -142,7 +142,7 @@ function digestColour(digest: Digest): string {
 /** "while silenced (comment, author, duration)": which silence a digest of muted alerts reports on. */
 function silenceWords(silence: SilenceSummary): string {
   const by = silence.createdBy ? `, ${silence.createdBy}` : "";
-  return `while silenced (${silence.comment || "no comment"}${by}, ${formatDuration(silence.endsAt - silence.startsAt)})`;
+  return `while silenced (${silence.comment || "no comment"}${by}, ${silenceDuration(silence.endsAt - silence.startsAt)})`;
 }
 
 /** "Alert digest: N alerts held", or "while silenced (…): N alerts muted"; `part` after the name. */

@@ -39,11 +39,11 @@ describe("the silence digest in Slack", () => {
   it("names the silence and what it muted", () => {
     const [message] = renderDigest(silenceDigest(2), { environment: "prod" });
     expect(message?.text).toMatch(
-      /^while silenced \(db maintenance, ops, 2h 5m\): 2 alerts muted \| env: prod/,
+      /^while silenced \(db maintenance, ops, 2h5m\): 2 alerts muted \| env: prod/,
     );
     const blocks = message?.attachments[0]?.blocks ?? [];
     expect(JSON.stringify(blocks[0])).toContain(
-      "🔕 while silenced (db maintenance, ops, 2h 5m): 2 alerts muted",
+      "🔕 while silenced (db maintenance, ops, 2h5m): 2 alerts muted",
     );
     const body = JSON.stringify(blocks);
     expect(body).toContain('alertname=\\"system_health\\"');

@@ -10,7 +10,7 @@ import {
   parseMatchers,
 } from "../src/silences/matchers.ts";
 import { SilenceRegistry } from "../src/silences/registry.ts";
-import { formatDuration, silenceState } from "../src/silences/silence.ts";
+import { silenceDuration, silenceState } from "../src/silences/silence.ts";
 import { MemoryStateStore } from "../src/state/memory-store.ts";
 import { alert } from "./support/alerts.ts";
 
@@ -96,8 +96,9 @@ describe("the silence registry", () => {
   });
 
   it("formats how long a silence ran", () => {
-    expect(formatDuration(3_600_000 + 5 * 60_000)).toBe("1h 5m");
-    expect(formatDuration(45_000)).toBe("45s");
-    expect(formatDuration(2 * 86_400_000)).toBe("2d");
+    expect(silenceDuration(3_600_000 + 5 * 60_000)).toBe("1h5m");
+    expect(silenceDuration(45_400)).toBe("45s");
+    expect(silenceDuration(2 * 86_400_000)).toBe("2d");
+    expect(silenceDuration(200)).toBe("0s");
   });
 });

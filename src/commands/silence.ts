@@ -1,5 +1,6 @@
 // `alertpipe silence add|list|expire`: a thin client of the collector's Alertmanager API.
 import { userInfo } from "node:os";
+import { parseDuration } from "../rules-test/duration.ts";
 import { matcherText, parseMatcher, parseMatchers } from "../silences/matchers.ts";
 import { type ApiClient, ApiClientError, parseClientArgs, shortTime, table } from "./api-client.ts";
 
@@ -22,22 +23,12 @@ interface Gettable {
   comment: string;
 }
 
-const UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-  y: 31_536_000_000,
-};
-
-/** Prometheus durations: 90s, 30m, 1h30m, 2d, 1w. */
-export function parseDuration(text: string): number {
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text)
+/** A Prometheus duration (90s, 30m, 1h30m, 2d, 1w) for --duration, in ms. */
+export function durationArg(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0)
     throw new ApiClientError(`not a duration: ${JSON.stringify(text)} (e.g. 90s, 30m, 1h30m, 2d)`);
-  return parts.reduce((ms, p) => ms + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
+  return ms;
 }
 
 function timeArg(text: string, flag: string): number {
@@ -58,7 +49,7 @@ async function add(client: ApiClient, args: string[], values: Record<string, unk
   const startsAt = values.start ? timeArg(String(values.start), "start") : Date.now();
   const endsAt = values.end
     ? timeArg(String(values.end), "end")
-    : startsAt + parseDuration(String(values.duration ?? "1h"));
+    : startsAt + durationArg(String(values.duration ?? "1h"));
   const author = String(values.author ?? userInfo().username);
   const { silenceID } = await client.post<{ silenceID: string }>("/api/v2/silences", {
     matchers,

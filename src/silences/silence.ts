@@ -1,5 +1,6 @@
 // A silence, as Alertmanager defines one: matchers, a time span, who made it and why. Its state
 // follows from the clock: pending before startsAt, active until endsAt, expired after.
+import { formatDuration } from "../rules-test/duration.ts";
 import { type LabelSet, promLabelName } from "./labels.ts";
 import { type Matcher, matcherProblem, matcherText, matches, matchesAll } from "./matchers.ts";
 
@@ -87,15 +88,9 @@ export function sortSilences(list: readonly Silence[], nowMs: number): Silence[]
   });
 }
 
-/** "2h 5m", "45s": how long a silence lasted, for people. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(total / 86_400);
-  const h = Math.floor((total % 86_400) / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const parts = [d ? `${d}d` : "", h ? `${h}h` : "", m ? `${m}m` : "", !d && !h && s ? `${s}s` : ""];
-  return parts.filter(Boolean).join(" ") || "0s";
+/** How long a silence ran, to the second: `2h5m`, `45s` (Prometheus notation). */
+export function silenceDuration(ms: number): string {
+  return formatDuration(Math.max(0, Math.round(ms / 1000)) * 1000);
 }
 
 export function describeMatchers(s: Pick<Silence, "matchers">): string {
