@@ -167,6 +167,12 @@ describe("cumulative → delta", () => {
     expect(first(drop, T0 + 5, T0 + 20, 9)).toEqual([2]);
   });
 
+  it("by default, a stream stamped a little before the receiver's start (sender clock skew) is seen whole", () => {
+    const n = new OtlpNormalizer({ now: () => T0 });
+    expect(values(n, sumRequest([{ value: 10, start: T0 - 500, time: T0 + 250 }]))).toEqual([10]);
+    expect(values(n, sumRequest([{ value: 99, start: T0 - 60_000, time: T0 + 250 }]))).toEqual([]);
+  });
+
   it("takes signed differences for non-monotonic sums", () => {
     const n = new OtlpNormalizer({ now: () => T0, startedAt: 0 });
     values(n, sumRequest([{ value: 10, start: T0, time: T0 + 1 }], false));

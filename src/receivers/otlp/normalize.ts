@@ -52,9 +52,15 @@ export interface OtlpNormalizerOptions {
    * before its SDK), `drop` never.
    */
   readonly initialValue?: InitialValue;
-  /** When the receiver started, ms (default: the normalizer's creation, on its clock). */
+  /** When the receiver started, ms (default: the normalizer's creation on its clock, less sender clock skew). */
   readonly startedAt?: number;
 }
+
+/**
+ * Sender clocks are not the receiver's: a stream stamped this much before the receiver's start still
+ * counts as begun since (NTP-level skew; an OTel JS SDK's performance clock drifts from Date.now()).
+ */
+const SENDER_CLOCK_SKEW_MS = 2_000;
 
 /** Size limits shared with the receiver config's defaults. */
 export const DEFAULT_LIMITS = {
@@ -81,7 +87,7 @@ export class OtlpNormalizer {
       maxSeries: options.maxSeries ?? 100_000,
       maxBytes: options.maxBaselineBytes ?? DEFAULT_LIMITS.maxBaselineBytes,
       initialValue: options.initialValue ?? "auto",
-      startedAt: options.startedAt ?? this.now(),
+      startedAt: options.startedAt ?? this.now() - SENDER_CLOCK_SKEW_MS,
     });
   }
 
