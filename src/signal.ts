@@ -77,6 +77,57 @@ export interface SpanSignal {
   readonly events: readonly SpanEvent[];
 }
 
+/** A log record (OTLP LogRecord), from the OTel logs bridges of pino, winston, bunyan and the like. */
+export interface LogSignal {
+  readonly kind: "log";
+  /** When the event happened, ms since the epoch (the observed time when the sender gave none). */
+  readonly time: number;
+  /** When the record was observed by the sender's SDK or collector, ms, when given. */
+  readonly observedTime?: number;
+  /** 1–24: TRACE 1–4, DEBUG 5–8, INFO 9–12, WARN 13–16, ERROR 17–20, FATAL 21–24; 0 = unspecified. */
+  readonly severityNumber: number;
+  /** The level as the source spelled it ("error", "warn", "50"…), when given. */
+  readonly severityText?: string;
+  /** The body: text as is; structured bodies as JSON text, like kvlist attributes. */
+  readonly body?: AttributeValue;
+  readonly eventName?: string;
+  readonly attributes: Attributes;
+  readonly resource: Attributes;
+  readonly scope: Scope;
+  readonly traceId?: string;
+  readonly spanId?: string;
+}
+
+export type LogSeverityName = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
+const LOG_SEVERITY_NAMES: readonly LogSeverityName[] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+/** Level words senders use in severity_text when they give no number. */
+const LOG_SEVERITY_WORDS: Readonly<Record<string, LogSeverityName>> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  info: "INFO",
+  information: "INFO",
+  notice: "INFO",
+  warn: "WARN",
+  warning: "WARN",
+  error: "ERROR",
+  err: "ERROR",
+  fatal: "FATAL",
+  critical: "FATAL",
+  crit: "FATAL",
+  alert: "FATAL",
+  emerg: "FATAL",
+  panic: "FATAL",
+};
+
+/** The Log Data Model's short severity name: from the number, else the text; undefined when neither says. */
+export function logSeverityName(
+  log: Pick<LogSignal, "severityNumber" | "severityText">,
+): LogSeverityName | undefined {
+  const n = log.severityNumber;
+  if (n >= 1 && n <= 24) return LOG_SEVERITY_NAMES[Math.floor((n - 1) / 4)];
+  return log.severityText ? LOG_SEVERITY_WORDS[log.severityText.trim().toLowerCase()] : undefined;
+}
+
 export type Severity = "info" | "warning" | "critical";
 export type AlertStatus = "firing" | "resolved" | "escalated";
 
@@ -172,6 +223,12 @@ export interface SilenceSummary {
 export interface ErrorEvent {
   readonly kind: "error";
   readonly error: { readonly type: string; readonly message: string; readonly stack?: string };
+  /** Sentry level (default "error"); a log record's severity sets it. */
+  readonly level?: "fatal" | "error" | "warning" | "info" | "debug";
+  /** What was logged with the exception (a log record's body), when it says more than the exception. */
+  readonly message?: string;
+  /** The logger the exception came through (a log record's instrumentation scope). */
+  readonly logger?: string;
   readonly component: string;
   readonly operation?: string;
   readonly artifactId?: string;
@@ -205,7 +262,7 @@ export interface AlertLiveness {
   readonly at: number;
 }
 
-export type Signal = MetricPoint | SpanSignal;
+export type Signal = MetricPoint | SpanSignal | LogSignal;
 export type Notice = Alert | Digest | ErrorEvent;
 /** Anything that flows on a pipeline stream. */
 export type Item = Signal | Notice | AlertLiveness;
@@ -213,6 +270,7 @@ export type Item = Signal | Notice | AlertLiveness;
 export const isAlert = (item: Item): item is Alert => item.kind === "alert";
 export const isMetric = (item: Item): item is MetricPoint => item.kind === "metric";
 export const isSpan = (item: Item): item is SpanSignal => item.kind === "span";
+export const isLog = (item: Item): item is LogSignal => item.kind === "log";
 
 /** An alert fingerprint as unauthenticated surfaces (/status) show it: a hash, never label values. */
 export function fingerprintHash(fingerprint: string): string {

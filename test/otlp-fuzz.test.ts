@@ -105,19 +105,10 @@ const TRACES = {
 };
 
 // Protobuf `bytes` ids come from base64 in fromObject: re-encode the hex ids for the protobuf variant.
-const TRACES_FOR_PROTO = JSON.parse(
-  JSON.stringify(TRACES)
-    .replace(
-      "0123456789abcdef0123456789abcdef",
-      Buffer.from("0123456789abcdef0123456789abcdef", "hex").toString("base64"),
-    )
-    .replace('"0123456789abcdef"', `"${Buffer.from("0123456789abcdef", "hex").toString("base64")}"`),
-);
-
 const VALID = { metrics: METRICS, traces: TRACES } as const;
 const PROTO = {
   metrics: encodeProtobufRequest("metrics", METRICS),
-  traces: encodeProtobufRequest("traces", TRACES_FOR_PROTO),
+  traces: encodeProtobufRequest("traces", TRACES),
 } as const;
 
 interface Payload {

@@ -90,7 +90,7 @@ describe("otlp receiver over HTTP", () => {
     const get = await fetch(`${rx.url}/v1/metrics`);
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
-    expect((await post(rx.url, body, undefined, "/v1/logs")).status).toBe(404);
+    expect((await post(rx.url, body, undefined, "/v1development/profiles")).status).toBe(404);
     expect(rx.receiver.status()).toMatchObject({ requests: 4, bad_requests: 4 });
   });
 

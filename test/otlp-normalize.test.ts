@@ -363,7 +363,7 @@ describe("field quirks", () => {
     const g = m.items[0] as GaugePoint;
     expect(g.value).toBe(-7);
     expect(g.attributes).toEqual({
-      i: 9007199254740992,
+      i: "9007199254740993",
       d: 1.5,
       b: true,
       arr: ["x", 2],

@@ -52,7 +52,7 @@ export function convertAttributes(raw: unknown, path: string, limits: AttributeL
   return violation === undefined ? { attributes: out, bytes } : { attributes: out, bytes, violation };
 }
 
-function valueBytes(v: AttributeValue): number {
+export function valueBytes(v: AttributeValue): number {
   if (typeof v === "string") return Buffer.byteLength(v);
   if (!Array.isArray(v)) return 8;
   let n = 0;
@@ -60,7 +60,7 @@ function valueBytes(v: AttributeValue): number {
   return n;
 }
 
-function valueLength(v: AttributeValue): number {
+export function valueLength(v: AttributeValue): number {
   if (typeof v === "string") return v.length;
   if (Array.isArray(v)) {
     let max = 0;
@@ -83,7 +83,11 @@ export function anyValue(raw: unknown, path: string, depth: number): AttributeVa
     if (typeof v.boolValue !== "boolean") fail(`${path}.boolValue`, "expected a boolean");
     return v.boolValue;
   }
-  if (v.intValue !== undefined && v.intValue !== null) return int64(v.intValue, `${path}.intValue`);
+  if (v.intValue !== undefined && v.intValue !== null) {
+    const n = int64(v.intValue, `${path}.intValue`);
+    // Past 2^53 a double would round it (a 64-bit id, say): its exact digits are kept as text.
+    return Number.isSafeInteger(n) || typeof v.intValue !== "string" ? n : BigInt(v.intValue).toString();
+  }
   if (v.doubleValue !== undefined) return double(v.doubleValue, `${path}.doubleValue`);
   if (v.bytesValue !== undefined && v.bytesValue !== null) {
     if (typeof v.bytesValue !== "string") fail(`${path}.bytesValue`, "expected a base64 string");

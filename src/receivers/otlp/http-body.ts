@@ -1,10 +1,24 @@
 // Request body reading for the OTLP/HTTP server: size-limited before and after decompression.
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
-import { gunzip, inflate } from "node:zlib";
+import * as zlib from "node:zlib";
 
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
+type Inflate = (body: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>;
+
+/** zstd needs Node ≥ 22.15 (zlib.zstdDecompress); on an older Node it is answered 415, saying why. */
+const zstd: Inflate | undefined =
+  typeof zlib.zstdDecompress === "function" ? promisify(zlib.zstdDecompress) : undefined;
+
+const gunzip: Inflate = promisify(zlib.gunzip);
+const DECODERS: ReadonlyMap<string, Inflate | undefined> = new Map<string, Inflate | undefined>([
+  ["gzip", gunzip],
+  ["x-gzip", gunzip],
+  ["deflate", promisify(zlib.inflate)],
+  ["zstd", zstd],
+]);
+const SUPPORTED = zstd ? "gzip, deflate, zstd or identity" : "gzip, deflate or identity";
+/** More codings than this stacked on one body is not a real client. */
+const MAX_CODINGS = 3;
 
 /** An HTTP-level refusal: status code plus a reason safe to send back. */
 export class HttpError extends Error {
@@ -54,19 +68,30 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-/** Undoes Content-Encoding (gzip, deflate, identity), with the output capped at `max` bytes (zip bombs → 413). */
+/**
+ * Undoes Content-Encoding (gzip, deflate, zstd, identity; a list in the order applied), every output
+ * capped at `max` bytes (zip bombs → 413).
+ */
 export async function decodeBody(body: Buffer, encoding: string | undefined, max: number): Promise<Buffer> {
-  const enc = (encoding ?? "identity").trim().toLowerCase();
-  if (enc === "" || enc === "identity") return body;
-  if (enc !== "gzip" && enc !== "x-gzip" && enc !== "deflate") {
-    throw new HttpError(
-      415,
-      `unsupported Content-Encoding "${enc.slice(0, 40)}" (gzip, deflate or identity)`,
-    );
+  const codings = (encoding ?? "")
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== "" && c !== "identity");
+  if (codings.length > MAX_CODINGS)
+    throw new HttpError(415, `Content-Encoding stacks ${codings.length} codings (at most ${MAX_CODINGS})`);
+  let out = body;
+  for (const enc of codings.reverse()) out = await decodeOne(out, enc, max);
+  return out;
+}
+
+async function decodeOne(body: Buffer, enc: string, max: number): Promise<Buffer> {
+  const inflate = DECODERS.get(enc);
+  if (!inflate) {
+    const why = enc === "zstd" ? ` (zstd needs Node 22.15 or later; this is ${process.version})` : "";
+    throw new HttpError(415, `unsupported Content-Encoding "${enc.slice(0, 40)}"${why}; use ${SUPPORTED}`);
   }
   try {
-    const inflateFn = enc === "deflate" ? inflateAsync : gunzipAsync;
-    return await inflateFn(body, { maxOutputLength: max });
+    return await inflate(body, { maxOutputLength: max });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {

@@ -7,26 +7,15 @@ import type { Item } from "../../signal.ts";
 import { OtlpRequestError } from "./fields.ts";
 import { decodeBody, HttpError, readBody } from "./http-body.ts";
 import type { NormalizeResult } from "./normalize.ts";
-import {
-  decodeProtobufRequest,
-  encodeProtobufResponse,
-  encodeProtobufStatus,
-  type Signal,
-} from "./protobuf.ts";
+import { decodeProtobufRequest, encodeProtobufResponse, encodeProtobufStatus } from "./protobuf.ts";
+import { countItems, OTLP_PATHS, type OtlpCounters, type OtlpSignal, REJECTED_FIELD } from "./signals.ts";
 
-export interface OtlpCounters {
-  requests: number;
-  accepted_points: number;
-  accepted_spans: number;
-  rejected_points: number;
-  rejected_spans: number;
-  bad_requests: number;
-}
+export type { OtlpCounters } from "./signals.ts";
 
 export interface OtlpHandlerOptions {
   readonly maxBodySize: number;
   readonly token: string | undefined;
-  readonly normalize: (signal: Signal, req: unknown) => NormalizeResult;
+  readonly normalize: (signal: OtlpSignal, req: unknown) => NormalizeResult;
   readonly emit: (item: Item) => void;
   /** Called with every accepted request in its OTLP JSON shape (the receiver's `capture`). */
   readonly capture?: (request: unknown) => void;
@@ -35,8 +24,6 @@ export interface OtlpHandlerOptions {
 }
 
 type Format = "json" | "protobuf";
-
-const ROUTES: Readonly<Record<string, Signal>> = { "/v1/metrics": "metrics", "/v1/traces": "traces" };
 
 /** google.rpc.Code for each HTTP status we answer with. */
 const RPC_CODE: Readonly<Record<number, number>> = {
@@ -99,11 +86,17 @@ export function createOtlpHandler(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests++;
     const path = (req.url ?? "").split("?")[0] ?? "";
-    const signal = ROUTES[path];
+    const signal = OTLP_PATHS[path];
     const format = formatOf(req.headers["content-type"]);
     const replyFormat: Format = format ?? "json";
     if (!signal)
-      return sendError(res, replyFormat, 404, `unknown path; use POST /v1/metrics or /v1/traces`, true);
+      return sendError(
+        res,
+        replyFormat,
+        404,
+        `unknown path; use POST /v1/metrics, /v1/traces or /v1/logs`,
+        true,
+      );
     if (req.method !== "POST")
       return sendError(res, replyFormat, 405, `method ${req.method} not allowed; use POST`, true);
     if (!authorized(req)) return sendError(res, replyFormat, 401, "missing or invalid bearer token", true);
@@ -126,13 +119,7 @@ export function createOtlpHandler(
       const result = options.normalize(signal, request);
       options.capture?.(request);
       for (const item of result.items) options.emit(item);
-      if (signal === "metrics") {
-        counters.accepted_points += result.items.length;
-        counters.rejected_points += result.rejected;
-      } else {
-        counters.accepted_spans += result.items.length;
-        counters.rejected_spans += result.rejected;
-      }
+      countItems(counters, signal, result.items.length, result.rejected);
       const errorMessage = result.errors.join("; ");
       if (result.rejected > 0)
         logger.debug({ signal, rejected: result.rejected, errorMessage }, "otlp partial success");
@@ -140,9 +127,10 @@ export function createOtlpHandler(
         res.writeHead(200, { "content-type": "application/x-protobuf" });
         res.end(encodeProtobufResponse(signal, result.rejected, errorMessage));
       } else {
-        const rejectedKey = signal === "metrics" ? "rejectedDataPoints" : "rejectedSpans";
         const response =
-          result.rejected > 0 ? { partialSuccess: { [rejectedKey]: result.rejected, errorMessage } } : {};
+          result.rejected > 0
+            ? { partialSuccess: { [REJECTED_FIELD[signal]]: result.rejected, errorMessage } }
+            : {};
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(response));
       }

@@ -3,22 +3,25 @@
 //   new OtlpNormalizer(options?: OtlpNormalizerOptions)
 //   normalizer.metrics(req: unknown): NormalizeResult   // req = ExportMetricsServiceRequest, OTLP JSON shape
 //   normalizer.traces(req: unknown): NormalizeResult    // req = ExportTraceServiceRequest, OTLP JSON shape
+//   normalizer.logs(req: unknown): NormalizeResult      // req = ExportLogsServiceRequest, OTLP JSON shape
 //   NormalizeResult = { items: Item[]; rejected: number; errors: string[] }
 //
 // Input: exactly what `JSON.parse(new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(rm)))`
-// (or JsonTraceSerializer) gives, i.e. the proto3 JSON mapping: camelCase fields, int64/fixed64 as
-// numbers or decimal strings, enums as numbers or names, trace/span ids as hex (base64 accepted),
-// NaN as null or "NaN". Protobuf requests are decoded into this same shape first (protobuf.ts).
+// (or JsonTraceSerializer, JsonLogsSerializer) gives, i.e. the proto3 JSON mapping: camelCase fields,
+// int64/fixed64 as numbers or decimal strings, enums as numbers or names, trace/span ids as hex (base64
+// accepted), NaN as null or "NaN". Protobuf requests are decoded into this same shape first (protobuf.ts).
 // A structurally malformed request throws OtlpRequestError (message starts with the offending path)
-// and leaves the delta state untouched; bad points/spans (NaN/Infinity, attributes over limits) are
-// left out and counted in `rejected`, with up to 10 reasons in `errors`.
+// and leaves the delta state untouched; bad points, spans or log records (NaN/Infinity, attributes
+// over limits) are left out and counted in `rejected`, with up to 10 reasons in `errors`.
 // Items come out in request order. Sums and histograms are deltas (see cumulative.ts for the rules).
 import type { HistogramPoint, Item, MetricPoint } from "../../signal.ts";
 import { seriesKey } from "../../signal.ts";
 import type { AttributeLimits } from "./attributes.ts";
 import { CumulativeToDelta, type InitialValue, seriesHash } from "./cumulative.ts";
 import { expToExplicit } from "./exponential.ts";
+import { normalizeLogs } from "./logs.ts";
 import { draftMetrics, type MetricDraft } from "./metric-drafts.ts";
+import type { OtlpSignal } from "./signals.ts";
 import { normalizeSpans } from "./spans.ts";
 
 export { OtlpRequestError } from "./fields.ts";
@@ -114,8 +117,17 @@ export class OtlpNormalizer {
   }
 
   traces(req: unknown): NormalizeResult {
-    const { spans, rejected, errors } = normalizeSpans(req, this.limits);
-    return { items: spans, rejected, errors };
+    return normalizeSpans(req, this.limits);
+  }
+
+  logs(req: unknown): NormalizeResult {
+    return normalizeLogs(req, this.limits, this.now);
+  }
+
+  /** The request of `signal` (the path it was posted to). */
+  normalize(signal: OtlpSignal, req: unknown): NormalizeResult {
+    if (signal === "metrics") return this.metrics(req);
+    return signal === "traces" ? this.traces(req) : this.logs(req);
   }
 
   private toPoint(draft: MetricDraft, now: number): MetricPoint | undefined {

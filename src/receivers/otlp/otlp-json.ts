@@ -147,3 +147,34 @@ export interface OtlpResourceSpans {
 export interface OtlpTracesRequest {
   resourceSpans?: OtlpResourceSpans[];
 }
+
+export interface OtlpLogRecord {
+  timeUnixNano?: Int64Like;
+  observedTimeUnixNano?: Int64Like;
+  severityNumber?: number | string;
+  severityText?: string;
+  body?: OtlpAnyValue;
+  attributes?: OtlpKeyValue[];
+  droppedAttributesCount?: number;
+  flags?: number;
+  traceId?: string;
+  spanId?: string;
+  eventName?: string;
+}
+
+export interface OtlpScopeLogs {
+  scope?: OtlpScope;
+  logRecords?: OtlpLogRecord[];
+  schemaUrl?: string;
+}
+
+export interface OtlpResourceLogs {
+  resource?: OtlpResource;
+  scopeLogs?: OtlpScopeLogs[];
+  schemaUrl?: string;
+}
+
+/** ExportLogsServiceRequest in OTLP JSON form. */
+export interface OtlpLogsRequest {
+  resourceLogs?: OtlpResourceLogs[];
+}

@@ -1,6 +1,7 @@
-// The OTLP v1 protobuf schema (opentelemetry-proto: common, resource, metrics, trace, collector
-// services, google.rpc.Status), condensed into one package for protobufjs. Field numbers and types
-// follow upstream exactly; only the wire format matters, so package names are not reproduced.
+// The OTLP v1 protobuf schema (opentelemetry-proto: common with entity refs, resource, metrics,
+// trace, logs, the collector services, google.rpc.Status) in one package for protobufjs. Field
+// numbers and wire types follow upstream exactly; enums are int32 (the same varint on the wire,
+// unknown values kept); package names are left out, only the wire format matters.
 export const OTLP_PROTO = `
 syntax = "proto3";
 package otlp;
@@ -25,7 +26,17 @@ message InstrumentationScope {
   repeated KeyValue attributes = 3;
   uint32 dropped_attributes_count = 4;
 }
-message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+message EntityRef {
+  string schema_url = 1;
+  string type = 2;
+  repeated string id_keys = 3;
+  repeated string description_keys = 4;
+}
+message Resource {
+  repeated KeyValue attributes = 1;
+  uint32 dropped_attributes_count = 2;
+  repeated EntityRef entity_refs = 3;
+}
 
 message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; string schema_url = 3; }
 message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; string schema_url = 3; }
@@ -139,12 +150,31 @@ message Span {
 }
 message SpanStatus { string message = 2; int32 code = 3; }
 
+message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; string schema_url = 3; }
+message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; string schema_url = 3; }
+message LogRecord {
+  fixed64 time_unix_nano = 1;
+  fixed64 observed_time_unix_nano = 11;
+  int32 severity_number = 2;
+  string severity_text = 3;
+  AnyValue body = 5;
+  repeated KeyValue attributes = 6;
+  uint32 dropped_attributes_count = 7;
+  fixed32 flags = 8;
+  bytes trace_id = 9;
+  bytes span_id = 10;
+  string event_name = 12;
+}
+
 message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
 message ExportMetricsPartialSuccess { int64 rejected_data_points = 1; string error_message = 2; }
 message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_success = 1; }
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
 message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
 message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
+message ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2; }
+message ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1; }
 
 message RpcStatus { int32 code = 1; string message = 2; }
 `;

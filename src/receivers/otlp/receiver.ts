@@ -17,6 +17,7 @@ import {
 } from "./config.ts";
 import { createOtlpHandler, type OtlpCounters } from "./http-handler.ts";
 import { OtlpNormalizer } from "./normalize.ts";
+import { newOtlpCounters } from "./signals.ts";
 
 export class OtlpReceiver implements Receiver {
   readonly signals: Observable<Item>;
@@ -24,14 +25,7 @@ export class OtlpReceiver implements Receiver {
   private readonly subject = new Subject<Item>();
   private readonly config: OtlpReceiverConfig;
   private readonly context: ComponentContext;
-  private readonly counters: OtlpCounters = {
-    requests: 0,
-    accepted_points: 0,
-    accepted_spans: 0,
-    rejected_points: 0,
-    rejected_spans: 0,
-    bad_requests: 0,
-  };
+  private readonly counters: OtlpCounters = newOtlpCounters();
   private server: Server | undefined;
   private bound: HostPort | undefined;
   /** Cumulative baselines kept in the state store across restarts (when there is one). */
@@ -81,8 +75,7 @@ export class OtlpReceiver implements Receiver {
     const handler = createOtlpHandler({
       maxBodySize: this.config.max_request_body_size,
       token: this.config.auth.token,
-      normalize: (signal, req) =>
-        signal === "metrics" ? this.normalizer.metrics(req) : this.normalizer.traces(req),
+      normalize: (signal, req) => this.normalizer.normalize(signal, req),
       emit: (item) => this.subject.next(item),
       capture: this.capture && ((request) => this.capture?.write(request)),
       counters: this.counters,

@@ -2,25 +2,9 @@
 // spans with attributes over limits are rejected (partial success).
 import type { Scope, SpanEvent, SpanKind, SpanSignal } from "../../signal.ts";
 import { type AttributeLimits, convertAttributes } from "./attributes.ts";
-import {
-  enumValue,
-  fail,
-  id,
-  isObject,
-  list,
-  message,
-  nanosDiffMs,
-  nanosToMs,
-  Rejection,
-  str,
-} from "./fields.ts";
-import type {
-  OtlpResourceSpans,
-  OtlpScopeSpans,
-  OtlpSpan,
-  OtlpSpanEvent,
-  OtlpTracesRequest,
-} from "./otlp-json.ts";
+import { enumValue, fail, id, list, message, nanosDiffMs, nanosToMs, Rejection, str } from "./fields.ts";
+import type { OtlpSpan, OtlpSpanEvent } from "./otlp-json.ts";
+import { convertItems, type ItemResult, type Nesting } from "./scopes.ts";
 
 const SPAN_KINDS = [
   "SPAN_KIND_UNSPECIFIED",
@@ -40,50 +24,19 @@ const KIND_NAMES: readonly SpanKind[] = [
 ];
 const STATUS_CODES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"] as const;
 const STATUS_NAMES = ["unset", "ok", "error"] as const;
-const MAX_ERRORS = 10;
 
-export interface SpanResult {
-  readonly spans: SpanSignal[];
-  readonly rejected: number;
-  readonly errors: string[];
-}
+const TRACES: Nesting = {
+  request: "ExportTraceServiceRequest",
+  resources: "resourceSpans",
+  scopes: "scopeSpans",
+  items: "spans",
+  item: "Span",
+};
 
-export function normalizeSpans(req: unknown, limits: AttributeLimits): SpanResult {
-  if (!isObject(req)) fail("", "request body must be a JSON object (ExportTraceServiceRequest)");
-  const spans: SpanSignal[] = [];
-  const errors: string[] = [];
-  let rejected = 0;
-  const rss = list<OtlpResourceSpans>((req as OtlpTracesRequest).resourceSpans, "resourceSpans");
-  for (let r = 0; r < rss.length; r++) {
-    const rPath = `resourceSpans[${r}]`;
-    const rs = message<OtlpResourceSpans>(rss[r], rPath) ?? {};
-    const res = message<{ attributes?: unknown }>(rs.resource, `${rPath}.resource`);
-    const resAttrs = convertAttributes(res?.attributes, `${rPath}.resource.attributes`, limits);
-    const sss = list<OtlpScopeSpans>(rs.scopeSpans, `${rPath}.scopeSpans`);
-    for (let s = 0; s < sss.length; s++) {
-      const sPath = `${rPath}.scopeSpans[${s}]`;
-      const ss = message<OtlpScopeSpans>(sss[s], sPath) ?? {};
-      const sc = message<{ name?: unknown; version?: unknown }>(ss.scope, `${sPath}.scope`);
-      const version = str(sc?.version, `${sPath}.scope.version`);
-      const name = str(sc?.name, `${sPath}.scope.name`);
-      const scope: Scope = version ? { name, version } : { name };
-      const list_ = list<OtlpSpan>(ss.spans, `${sPath}.spans`);
-      for (let i = 0; i < list_.length; i++) {
-        const path = `${sPath}.spans[${i}]`;
-        const span = message<OtlpSpan>(list_[i], path);
-        if (!span) fail(path, "expected a Span object");
-        try {
-          if (resAttrs.violation) throw new Rejection(`${path}: ${resAttrs.violation}`);
-          spans.push(normalizeSpan(span, path, resAttrs.attributes, scope, limits));
-        } catch (err) {
-          if (!(err instanceof Rejection)) throw err;
-          rejected++;
-          if (errors.length < MAX_ERRORS) errors.push(err.message);
-        }
-      }
-    }
-  }
-  return { spans, rejected, errors };
+export function normalizeSpans(req: unknown, limits: AttributeLimits): ItemResult<SpanSignal> {
+  return convertItems(req, TRACES, limits, (span, path, resource, scope) =>
+    normalizeSpan(span as OtlpSpan, path, resource, scope, limits),
+  );
 }
 
 function ms(v: unknown, path: string): number {
