@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ComponentConfigError, defineFactory, type Exporter } from "../src/component.ts";
 import type { Item } from "../src/signal.ts";
 
-const ITEM_KINDS = ["metric", "span", "alert", "digest", "error"] as const;
+const ITEM_KINDS = ["metric", "span", "log", "alert", "digest", "error"] as const;
 
 const configSchema = z
   .strictObject({
@@ -19,7 +19,7 @@ const configSchema = z
       .min(1)
       .default([...ITEM_KINDS])
       .meta({
-        description: "Item kinds written: metric, span, alert, digest, error (default: all of them).",
+        description: "Item kinds written: metric, span, log, alert, digest, error (default: all of them).",
       }),
   })
   .meta({

@@ -27,8 +27,10 @@ export function toSentryEvent(e: ErrorEvent): Event {
     // Fixed once per event, so a retried delivery is the same event to Sentry.
     event_id: randomUUID().replace(/-/g, ""),
     timestamp: e.time / 1000,
-    level: "error",
+    level: e.level ?? "error",
     platform: "node",
+    ...(e.message ? { message: e.message } : {}),
+    ...(e.logger ? { logger: e.logger } : {}),
     exception: {
       values: [
         {

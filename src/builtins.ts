@@ -7,6 +7,7 @@ import { slackExporterFactory } from "../exporters/slack.ts";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
 import { exceptionsProcessorFactory } from "../processors/exceptions.ts";
+import { logMetricsProcessorFactory } from "../processors/logmetrics.ts";
 import { scrubProcessorFactory } from "../processors/scrub.ts";
 import { silenceFactory } from "../processors/silence.ts";
 import { spanMetricsProcessorFactory } from "../processors/spanmetrics.ts";
@@ -27,6 +28,7 @@ export const builtinFactories: readonly ComponentFactory[] = [
   inprocReceiverFactory,
   otlpReceiverFactory,
   spanMetricsProcessorFactory,
+  logMetricsProcessorFactory,
   scrubProcessorFactory,
   exceptionsProcessorFactory,
   thresholdFactory,

@@ -78,6 +78,6 @@ describe("exceptions processor", () => {
     const out = await lastValueFrom(of<Item[]>(withError, plain).pipe(processor.operator, toArray()));
     expect(out.map((i) => i.kind)).toEqual(["span", "error", "span"]);
     expect(out[0]).toBe(withError);
-    expect(processor.status?.()).toEqual({ error_events: 1 });
+    expect(processor.status?.()).toEqual({ error_events: 1, from_logs: 0 });
   });
 });

@@ -37,7 +37,7 @@ export const otlpReceiverConfigSchema = z
       }),
     max_request_body_size: positiveInt(
       4 * 1024 * 1024,
-      "Largest request body in bytes, before and after gunzip (4 MiB); larger ones get 413.",
+      "Largest request body in bytes, before and after decompression (4 MiB); larger ones get 413.",
     ),
     auth: z
       .strictObject({
@@ -52,15 +52,15 @@ export const otlpReceiverConfigSchema = z
       .strictObject({
         max_attributes: positiveInt(
           128,
-          "Most attributes per data point, span or resource; more and it is rejected (counted, partial success).",
+          "Most attributes per data point, span, log record or resource; more and it is rejected (counted, partial success).",
         ),
         max_attribute_value_length: positiveInt(
           4096,
-          "Longest attribute value in characters; a longer one rejects its point or span (counted, partial success).",
+          "Longest attribute value (or log body) in characters; a longer one rejects its point, span or log record (counted, partial success).",
         ),
         max_attributes_bytes: positiveInt(
           DEFAULT_LIMITS.maxAttributesBytes,
-          "UTF-8 bytes of one point's, span's, event's or resource's attribute keys and values together; more rejects it (counted, partial success).",
+          "UTF-8 bytes of one point's, span's, event's, log record's (body included) or resource's attribute keys and values together; more rejects it (counted, partial success).",
         ),
         max_series_key_bytes: positiveInt(
           DEFAULT_LIMITS.maxSeriesKeyBytes,
@@ -93,7 +93,7 @@ export const otlpReceiverConfigSchema = z
   })
   .meta({
     description:
-      "OTLP/HTTP receiver: POST /v1/metrics and /v1/traces, JSON or protobuf, gzip allowed; what the scrapers' OpenTelemetry SDKs export to.",
+      "OTLP/HTTP receiver: POST /v1/metrics, /v1/traces and /v1/logs, JSON or protobuf, gzip, deflate or zstd; what the scrapers' OpenTelemetry SDKs export to.",
   });
 
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
