@@ -194,9 +194,10 @@ export function summaryText(result: ReplayResult): string {
   const { stats } = result;
   const hours = formatNumber(s.days * 24);
   const input =
-    `replayed ${stats.metricRequests + stats.traceRequests} request(s) (${stats.points} points, ${stats.spans} spans) over ${hours} h` +
-    (stats.rejected > 0 ? `; ${stats.rejected} point(s)/span(s) rejected by the receiver` : "") +
-    (stats.logRequests > 0 ? `; ${stats.logRequests} log request(s) ignored` : "") +
+    `replayed ${stats.metricRequests + stats.traceRequests + stats.logRequests} request(s) (${stats.points} points, ${stats.spans} spans, ${stats.logRecords} log records) over ${hours} h` +
+    (stats.rejected > 0
+      ? `; ${stats.rejected} point(s)/span(s)/log record(s) rejected by the receiver`
+      : "") +
     (stats.outsideRange > 0 ? `; ${stats.outsideRange} request(s) outside --from/--to` : "") +
     (stats.skippedLines > 0 ? `; ${stats.skippedLines} line(s) skipped` : "");
   return [

@@ -24,11 +24,11 @@ export interface ReplayStats {
   requests: number;
   metricRequests: number;
   traceRequests: number;
-  /** Log requests: alertpipe has no log rules; counted, not replayed. */
   logRequests: number;
   points: number;
   spans: number;
-  /** Points/spans the normalizer rejected (as the live receiver would have, with a partial success). */
+  logRecords: number;
+  /** Points/spans/log records the normalizer rejected (as the live receiver would have, with a partial success). */
   rejected: number;
   skippedLines: number;
   /** Requests outside --from/--to. */
@@ -60,6 +60,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     logRequests: 0,
     points: 0,
     spans: 0,
+    logRecords: 0,
     rejected: 0,
     skippedLines: 0,
     outsideRange: 0,
@@ -102,19 +103,18 @@ function feed(
   stats: ReplayStats,
   skip: (s: SkippedLine) => void,
 ): void {
-  if (line.signal === "logs") {
-    stats.logRequests++;
-    return;
-  }
   run.advanceTo(Math.max(line.time, run.now()));
   try {
     const result = run.ingest(line.signal, line.request);
     if (line.signal === "metrics") {
       stats.metricRequests++;
       stats.points += result.items.length;
-    } else {
+    } else if (line.signal === "traces") {
       stats.traceRequests++;
       stats.spans += result.items.length;
+    } else {
+      stats.logRequests++;
+      stats.logRecords += result.items.length;
     }
     stats.rejected += result.rejected;
   } catch (err) {

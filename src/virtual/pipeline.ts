@@ -10,6 +10,7 @@ import type { ComponentSpec, ResolvedConfig } from "../config/load.ts";
 import { PipelineGraph } from "../pipeline.ts";
 import { normalizerOptions, type OtlpReceiverConfig } from "../receivers/otlp/config.ts";
 import { type NormalizeResult, OtlpNormalizer } from "../receivers/otlp/normalize.ts";
+import type { OtlpSignal } from "../receivers/otlp/signals.ts";
 import type { Item, Notice } from "../signal.ts";
 import { MemoryStateStore } from "../state/memory-store.ts";
 import { VirtualClock } from "./clock.ts";
@@ -87,8 +88,8 @@ export class VirtualPipeline {
   }
 
   /** One OTLP request (JSON shape) arriving now: normalized, pushed, and its same-instant work run. */
-  ingest(signal: "metrics" | "traces", request: unknown): NormalizeResult {
-    const result = signal === "metrics" ? this.normalizer.metrics(request) : this.normalizer.traces(request);
+  ingest(signal: OtlpSignal, request: unknown): NormalizeResult {
+    const result = this.normalizer.normalize(signal, request);
     for (const item of result.items) this.source.next(item);
     this.clock.settle();
     return result;
