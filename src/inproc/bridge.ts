@@ -1,10 +1,15 @@
-// The in-process bridge: a MetricReader and a SpanProcessor that hand the process's own telemetry to
-// an alert pipeline, through the same OTLP normalization the OTLP receiver uses (one path, one
-// cumulative→delta owner). Both serialize with otlp-transformer's JSON serializers: the package
-// exports no request builder, and the JSON form is exactly what OtlpNormalizer reads.
+// The in-process bridge: a MetricReader and a SpanProcessor (log-processor.ts adds a LogRecordProcessor)
+// that hand the process's own telemetry to an alert pipeline, through the same OTLP normalization the
+// OTLP receiver uses (one path, one cumulative→delta owner). All serialize with otlp-transformer's
+// JSON serializers: the package exports no request builder, and the JSON form is what OtlpNormalizer reads.
 import { type Context, context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
-import { JsonMetricsSerializer, JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import {
+  JsonLogsSerializer,
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+} from "@opentelemetry/otlp-transformer";
+import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import {
   AggregationTemporality,
   InstrumentType,
@@ -12,7 +17,7 @@ import {
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
-import { OtlpNormalizer } from "../receivers/otlp/normalize.ts";
+import { type NormalizeResult, OtlpNormalizer } from "../receivers/otlp/normalize.ts";
 import type { Item } from "../signal.ts";
 
 /** Where converted items go, plus what went wrong on the way (counted, never thrown at the SDK). */
@@ -45,14 +50,23 @@ export class SdkToSignals {
 
   metrics(resourceMetrics: ResourceMetrics, sink: BridgeSink): void {
     if (resourceMetrics.scopeMetrics.every((s) => s.metrics.length === 0)) return;
-    const result = this.normalizer.metrics(decode(JsonMetricsSerializer.serializeRequest(resourceMetrics)));
-    if (result.rejected > 0) sink.reject(result.rejected, result.errors);
-    if (result.items.length > 0) sink.emit(result.items);
+    this.deliver(
+      this.normalizer.metrics(decode(JsonMetricsSerializer.serializeRequest(resourceMetrics))),
+      sink,
+    );
   }
 
   spans(spans: ReadableSpan[], sink: BridgeSink): void {
     if (spans.length === 0) return;
-    const result = this.normalizer.traces(decode(JsonTraceSerializer.serializeRequest(spans)));
+    this.deliver(this.normalizer.traces(decode(JsonTraceSerializer.serializeRequest(spans))), sink);
+  }
+
+  logs(records: ReadableLogRecord[], sink: BridgeSink): void {
+    if (records.length === 0) return;
+    this.deliver(this.normalizer.logs(decode(JsonLogsSerializer.serializeRequest(records))), sink);
+  }
+
+  private deliver(result: NormalizeResult, sink: BridgeSink): void {
     if (result.rejected > 0) sink.reject(result.rejected, result.errors);
     if (result.items.length > 0) sink.emit(result.items);
   }

@@ -1,6 +1,7 @@
 // The `inproc` receiver: signals from the process the pipeline runs in. Attach its metricReader() to
-// the process's MeterProvider and its spanProcessor() to the TracerProvider (alertpipe/register does
-// both), or submit() items directly (the seed API does).
+// the process's MeterProvider, its spanProcessor() to the TracerProvider and its logRecordProcessor()
+// to the LoggerProvider (alertpipe/register does), or submit() items directly (the seed API does).
+import type { LogRecordProcessor } from "@opentelemetry/sdk-logs";
 import type { MetricReader } from "@opentelemetry/sdk-metrics";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 import { Subject, type Subscription, timer } from "rxjs";
@@ -14,6 +15,7 @@ import {
   SdkToSignals,
   withoutTracing,
 } from "./bridge.ts";
+import { InprocLogRecordProcessor } from "./log-processor.ts";
 
 const configSchema = z
   .strictObject({
@@ -39,6 +41,8 @@ export interface InprocReceiver extends Receiver {
   metricReader(): MetricReader;
   /** The span processor to add to the process's TracerProvider. */
   spanProcessor(): SpanProcessor;
+  /** The log record processor to add to the process's LoggerProvider (logged exceptions → Sentry). */
+  logRecordProcessor(): LogRecordProcessor;
   /** Put an item on the stream directly. */
   submit(item: Item): void;
   /** Collect metrics now (also what each export_interval tick does). */
@@ -70,6 +74,7 @@ export function createInprocReceiver(config: InprocConfig, ctx: ComponentContext
   const convert = new SdkToSignals(() => ctx.scheduler.now());
   const reader = new InprocMetricReader(convert, sink);
   const processor = new InprocSpanProcessor(convert, sink);
+  const logProcessor = new InprocLogRecordProcessor(convert, sink);
 
   async function collect(): Promise<void> {
     if (!reader.isBound) return;
@@ -86,6 +91,7 @@ export function createInprocReceiver(config: InprocConfig, ctx: ComponentContext
     signals: subject.asObservable(),
     metricReader: () => reader,
     spanProcessor: () => processor,
+    logRecordProcessor: () => logProcessor,
     submit: (item) => sink.emit([item]),
     collect,
     async start() {
@@ -101,6 +107,7 @@ export function createInprocReceiver(config: InprocConfig, ctx: ComponentContext
       await collect();
       stopped = true;
       await processor.shutdown();
+      await logProcessor.shutdown();
       subject.complete();
     },
     status: () => ({

@@ -37,8 +37,8 @@ export function startInprocSdk(receiver: InprocReceiver, options: InprocSdkOptio
     metricReaders: [receiver.metricReader()],
     spanProcessors: [receiver.spanProcessor()],
     views: alertpipeViews(),
-    // No OTLP log export unless asked for: nothing listens for it in-process.
-    ...(options.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
+    // The app's logs (pino/winston/bunyan instrumentations) feed the pipeline; no OTLP log export unless asked for.
+    ...(options.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [receiver.logRecordProcessor()] }),
   });
   sdk.start();
   return sdk;
