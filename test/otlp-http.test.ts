@@ -7,7 +7,7 @@ import { otlpReceiverConfigSchema } from "../src/receivers/otlp/config.ts";
 import { encodeProtobufRequest } from "../src/receivers/otlp/protobuf.ts";
 import { OtlpReceiver } from "../src/receivers/otlp/receiver.ts";
 import type { GaugePoint } from "../src/signal.ts";
-import { type RunningReceiver, startReceiver } from "./otlp-support.ts";
+import { post, type RunningReceiver, startReceiver } from "./otlp-support.ts";
 import { testContext } from "./support/context.ts";
 
 const NOW_NS = String(BigInt(Date.now()) * 1_000_000n);
@@ -31,22 +31,6 @@ function gaugeRequest(values: unknown[], attributes: unknown[] = []): Record<str
         ],
       },
     ],
-  };
-}
-
-async function post(
-  url: string,
-  body: string | Uint8Array,
-  headers: Record<string, string> = { "content-type": "application/json" },
-  path = "/v1/metrics",
-): Promise<{ status: number; text: string; bytes: Uint8Array; type: string | null }> {
-  const res = await fetch(`${url}${path}`, { method: "POST", headers, body });
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  return {
-    status: res.status,
-    text: new TextDecoder().decode(bytes),
-    bytes,
-    type: res.headers.get("content-type"),
   };
 }
 

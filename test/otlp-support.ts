@@ -29,3 +29,20 @@ export async function startReceiver(config: Record<string, unknown> = {}): Promi
     },
   };
 }
+
+/** POSTs an OTLP body (JSON by default, to /v1/metrics) and reads the answer whole. */
+export async function post(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = { "content-type": "application/json" },
+  path = "/v1/metrics",
+): Promise<{ status: number; text: string; bytes: Uint8Array; type: string | null }> {
+  const res = await fetch(`${url}${path}`, { method: "POST", headers, body });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  return {
+    status: res.status,
+    text: new TextDecoder().decode(bytes),
+    bytes,
+    type: res.headers.get("content-type"),
+  };
+}

@@ -132,10 +132,10 @@ export class InprocMetricReader extends MetricReader {
   }
 }
 
-/** A SpanProcessor converting each ended span at once: a failed span is seen without waiting for a batch. */
-export class InprocSpanProcessor implements SpanProcessor {
-  private readonly convert: SdkToSignals;
-  private readonly sink: BridgeSink;
+/** What the span and log record processors share: convert each item at once, until shut down. */
+export abstract class ConvertingProcessor {
+  protected readonly convert: SdkToSignals;
+  protected readonly sink: BridgeSink;
   private closed = false;
 
   constructor(convert: SdkToSignals, sink: BridgeSink) {
@@ -143,14 +143,13 @@ export class InprocSpanProcessor implements SpanProcessor {
     this.sink = sink;
   }
 
-  onStart(): void {}
-
-  onEnd(span: ReadableSpan): void {
+  /** Runs one conversion; a failure is counted as one rejected item, never thrown at the SDK. */
+  protected convertOne(what: string, run: () => void): void {
     if (this.closed) return;
     try {
-      this.convert.spans([span], this.sink);
+      run();
     } catch (err) {
-      this.sink.reject(1, [`span conversion: ${err instanceof Error ? err.message : String(err)}`]);
+      this.sink.reject(1, [`${what} conversion: ${err instanceof Error ? err.message : String(err)}`]);
     }
   }
 
@@ -158,5 +157,14 @@ export class InprocSpanProcessor implements SpanProcessor {
 
   async shutdown(): Promise<void> {
     this.closed = true;
+  }
+}
+
+/** A SpanProcessor converting each ended span at once: a failed span is seen without waiting for a batch. */
+export class InprocSpanProcessor extends ConvertingProcessor implements SpanProcessor {
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    this.convertOne("span", () => this.convert.spans([span], this.sink));
   }
 }

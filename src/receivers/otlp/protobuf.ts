@@ -1,24 +1,40 @@
 // OTLP/HTTP protobuf bodies ↔ the OTLP JSON shape the normalizer reads, through protobufjs and the
 // schema in otlp-proto-schema.ts (otlp-transformer ≥ 0.200 ships only writers, no decoding root).
-import protobuf from "protobufjs";
+import { createRequire } from "node:module";
+import type * as protobuf from "protobufjs";
 import { OtlpRequestError } from "./fields.ts";
 import { OTLP_PROTO } from "./otlp-proto-schema.ts";
 import { type OtlpSignal, REJECTED_FIELD } from "./signals.ts";
 
-const root = protobuf.parse(OTLP_PROTO, { keepCase: false }).root;
-const type = (name: string): protobuf.Type => root.lookupType(`otlp.${name}`);
+interface Types {
+  readonly requests: Readonly<Record<OtlpSignal, protobuf.Type>>;
+  readonly responses: Readonly<Record<OtlpSignal, protobuf.Type>>;
+  readonly status: protobuf.Type;
+}
+let loaded: Types | undefined;
 
-const REQUESTS: Readonly<Record<OtlpSignal, protobuf.Type>> = {
-  metrics: type("ExportMetricsServiceRequest"),
-  traces: type("ExportTraceServiceRequest"),
-  logs: type("ExportLogsServiceRequest"),
-};
-const RESPONSES: Readonly<Record<OtlpSignal, protobuf.Type>> = {
-  metrics: type("ExportMetricsServiceResponse"),
-  traces: type("ExportTraceServiceResponse"),
-  logs: type("ExportLogsServiceResponse"),
-};
-const RpcStatus = type("RpcStatus");
+/** protobufjs and the schema, loaded on the first protobuf body: JSON-only and in-process runs never pay. */
+function types(): Types {
+  if (!loaded) {
+    const pb = createRequire(import.meta.url)("protobufjs") as typeof protobuf;
+    const root = pb.parse(OTLP_PROTO, { keepCase: false }).root;
+    const type = (name: string): protobuf.Type => root.lookupType(`otlp.${name}`);
+    loaded = {
+      requests: {
+        metrics: type("ExportMetricsServiceRequest"),
+        traces: type("ExportTraceServiceRequest"),
+        logs: type("ExportLogsServiceRequest"),
+      },
+      responses: {
+        metrics: type("ExportMetricsServiceResponse"),
+        traces: type("ExportTraceServiceResponse"),
+        logs: type("ExportLogsServiceResponse"),
+      },
+      status: type("RpcStatus"),
+    };
+  }
+  return loaded;
+}
 
 /**
  * 64-bit ints as decimal strings, exactly what the proto3 JSON mapping writes (protobufjs reads them
@@ -34,7 +50,7 @@ const TO_OBJECT: protobuf.IConversionOptions = {
 
 /** Decodes a protobuf Export*ServiceRequest into its OTLP JSON shape (ids as hex). Throws OtlpRequestError. */
 export function decodeProtobufRequest(signal: OtlpSignal, body: Uint8Array): Record<string, unknown> {
-  const t = REQUESTS[signal];
+  const t = types().requests[signal];
   let decoded: protobuf.Message;
   try {
     decoded = t.decode(body);
@@ -99,19 +115,20 @@ export function encodeProtobufResponse(
   rejected: number,
   errorMessage: string,
 ): Uint8Array {
-  const t = RESPONSES[signal];
+  const t = types().responses[signal];
   const body = rejected > 0 ? { partialSuccess: { [REJECTED_FIELD[signal]]: rejected, errorMessage } } : {};
   return t.encode(t.fromObject(body)).finish();
 }
 
 /** google.rpc.Status, the error body of OTLP/HTTP protobuf responses. */
 export function encodeProtobufStatus(code: number, message: string): Uint8Array {
-  return RpcStatus.encode(RpcStatus.fromObject({ code, message })).finish();
+  const { status } = types();
+  return status.encode(status.fromObject({ code, message })).finish();
 }
 
 /** For tests and benchmarks: encodes an OTLP JSON-shaped request (ids as hex) as protobuf. */
 export function encodeProtobufRequest(signal: OtlpSignal, req: Record<string, unknown>): Uint8Array {
-  const t = REQUESTS[signal];
+  const t = types().requests[signal];
   const copy = structuredClone(req);
   IDS[signal](copy, hexToB64);
   return t.encode(t.fromObject(copy)).finish();
