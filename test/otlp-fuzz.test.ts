@@ -104,22 +104,51 @@ const TRACES = {
   ],
 };
 
-// Protobuf `bytes` ids come from base64 in fromObject: re-encode the hex ids for the protobuf variant.
-const VALID = { metrics: METRICS, traces: TRACES } as const;
+const LOGS = {
+  resourceLogs: [
+    {
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "scraper" } }] },
+      scopeLogs: [
+        {
+          scope: { name: "pino" },
+          logRecords: [
+            {
+              timeUnixNano: NOW,
+              severityNumber: 17,
+              severityText: "error",
+              body: { stringValue: "failed" },
+              traceId: "0123456789abcdef0123456789abcdef",
+              spanId: "0123456789abcdef",
+              attributes: [
+                { key: "exception.type", value: { stringValue: "E" } },
+                { key: "n", value: { intValue: "9223372036854775807" } },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+const VALID = { metrics: METRICS, traces: TRACES, logs: LOGS } as const;
 const PROTO = {
   metrics: encodeProtobufRequest("metrics", METRICS),
   traces: encodeProtobufRequest("traces", TRACES),
+  logs: encodeProtobufRequest("logs", LOGS),
 } as const;
 
+type FuzzSignal = keyof typeof VALID;
+
 interface Payload {
-  readonly signal: "metrics" | "traces";
+  readonly signal: FuzzSignal;
   readonly body: Uint8Array | string;
   readonly headers: Record<string, string>;
 }
 
 const JSON_CT = { "content-type": "application/json" };
 const PB_CT = { "content-type": "application/x-protobuf" };
-const signal = fc.constantFrom<"metrics" | "traces">("metrics", "traces");
+const signal = fc.constantFrom<FuzzSignal>("metrics", "traces", "logs");
 
 /** Every (parent, key) slot of a JSON tree, to replace one at random. */
 function slots(v: unknown, out: Array<[Record<string, unknown> | unknown[], string | number]> = []) {
@@ -230,7 +259,7 @@ describe("otlp receiver under bad input", () => {
   });
 
   it("accepts the unmutated base requests in both encodings", async () => {
-    for (const sig of ["metrics", "traces"] as const) {
+    for (const sig of ["metrics", "traces", "logs"] as const) {
       const json = await fetch(`${rx.url}/v1/${sig}`, {
         method: "POST",
         headers: JSON_CT,
@@ -242,6 +271,7 @@ describe("otlp receiver under bad input", () => {
       expect((await pb.arrayBuffer()).byteLength).toBe(0); // empty Export*ServiceResponse: no partial success
     }
     expect(rx.items.filter((i) => i.kind === "span")).toHaveLength(2);
+    expect(rx.items.filter((i) => i.kind === "log")).toHaveLength(2);
     expect(rx.items.filter((i) => i.kind === "metric").length).toBeGreaterThanOrEqual(4);
   });
 
@@ -279,7 +309,7 @@ describe("otlp receiver under bad input", () => {
     const growth = process.memoryUsage().heapUsed - heapBefore;
     expect(growth).toBeLessThan(gc ? 64 * 1024 * 1024 : 256 * 1024 * 1024);
     const status = rx.receiver.status() as { requests: number; bad_requests: number };
-    expect(status.requests).toBe(1005);
+    expect(status.requests).toBe(1007); // 6 base requests, 1 000 fuzzed, 1 after
     expect([...statuses.keys()].every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
     expect(statuses.get(400)).toBeGreaterThan(100);
     expect(statuses.get(413)).toBeGreaterThan(0);
