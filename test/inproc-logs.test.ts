@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ROOT_CONTEXT, SeverityNumber, TraceFlags, trace } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 import { LoggerProvider } from "@opentelemetry/sdk-logs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,6 +55,13 @@ service:
       attributes: { "pipeline.component": "database" },
       exception: new RangeError("row too large"),
       context: inSpan,
+    });
+    // alertpipe's own log lines (its work runs with tracing suppressed) never feed its pipeline.
+    lp.getLogger("alertpipe").emit({
+      severityNumber: SeverityNumber.ERROR,
+      body: "delivery failed",
+      exception: new Error("sentry down"),
+      context: suppressTracing(ROOT_CONTEXT),
     });
     await lp.shutdown();
     expect(handle.receiver.status?.()).toMatchObject({ received: 1, rejected: 0 });
