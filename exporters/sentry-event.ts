@@ -1,15 +1,15 @@
 // ErrorEvent → Sentry event: exception with parsed stack frames, tags, pipeline/LLM contexts,
 // the OTel trace and span ids (so the issue links to the trace), and a stable fingerprint.
 import { randomUUID } from "node:crypto";
-import { defaultStackParser, type Event } from "@sentry/node";
+import type { Event, StackParser } from "@sentry/core";
 import type { ErrorEvent } from "../src/signal.ts";
 
 function definedOnly(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== ""));
 }
 
-export function toSentryEvent(e: ErrorEvent): Event {
-  const frames = e.error.stack ? defaultStackParser(e.error.stack) : [];
+export function toSentryEvent(e: ErrorEvent, stackParser: StackParser): Event {
+  const frames = e.error.stack ? stackParser(e.error.stack) : [];
   const contexts: NonNullable<Event["contexts"]> = {};
   if (e.pipelineState) contexts.pipeline_state = { ...e.pipelineState };
   if (e.llm)

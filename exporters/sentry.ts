@@ -1,8 +1,9 @@
-// Sentry exporter: a dedicated NodeClient (no global init, no OTel setup of its own) sends each
+// Sentry exporter: a dedicated Sentry client (no global init, no OTel setup of its own) sends each
 // ErrorEvent as one Sentry event; the delivery queue retries 5xx/network errors and waits out 429s,
-// and a transport wrapper reports every outcome so status shows sent / failed / rate limited.
+// and the transport reports every outcome so status shows sent / failed / rate limited. The client
+// (@sentry/core) is loaded only when a DSN is configured.
 import { createHash, randomUUID } from "node:crypto";
-import { defaultStackParser, type Event, makeNodeTransport, NodeClient, Scope } from "@sentry/node";
+import type { Event, StackParser } from "@sentry/core";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Exporter, type ProbeResult } from "../src/component.ts";
 import {
@@ -12,13 +13,13 @@ import {
   ratePerSecondField,
 } from "../src/delivery/config.ts";
 import type { Outbox } from "../src/delivery/outbox.ts";
-import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcome.ts";
+import type { DeliveryOutcome } from "../src/delivery/outcome.ts";
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
 import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { schedulerSleep } from "../src/delivery/timing.ts";
-import { defaultScrubber } from "../src/scrub/scrub.ts";
 import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
 import type { ErrorEvent, Item } from "../src/signal.ts";
+import type { SentryClient } from "./sentry-client.ts";
 import { toSentryEvent } from "./sentry-event.ts";
 
 export const sentryConfigSchema = z
@@ -64,10 +65,6 @@ export function dsnProblem(dsn: string): string | undefined {
   return undefined;
 }
 
-type NodeTransport = ReturnType<typeof makeNodeTransport>;
-type TransportOptions = Parameters<typeof makeNodeTransport>[0];
-type Envelope = Parameters<NodeTransport["send"]>[0];
-
 export interface SentryCounters {
   sent: number;
   failed: number;
@@ -99,64 +96,15 @@ export function createSentryExporter(
     waiters.delete(eventId);
   };
 
-  // Wraps Sentry's own transport (which already honours 429 / X-Sentry-Rate-Limits) to see outcomes.
-  const transport = (options: TransportOptions): NodeTransport => {
-    const inner = makeNodeTransport(options);
-    return {
-      async send(envelope: Envelope) {
-        const eventId = (envelope[0] as { event_id?: string }).event_id;
-        try {
-          const response = await inner.send(envelope);
-          if (response.statusCode === undefined) {
-            // Dropped client-side: Sentry told us to back off earlier. The queue retries later.
-            settle(eventId, {
-              ok: false,
-              kind: "rate_limited",
-              reason: "rate limited (client-side backoff)",
-            });
-          } else {
-            const retryAfter = response.headers?.["retry-after"] ?? null;
-            settle(eventId, classifyHttpStatus(response.statusCode, `${response.statusCode}`, retryAfter));
-          }
-          return response;
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          const reason = `network error: ${code ?? stripSecrets((error as Error).message ?? String(error), [dsn])}`;
-          settle(eventId, { ok: false, kind: "transient", reason });
-          throw error;
-        }
-      },
-      flush: (timeout?: number) => inner.flush(timeout),
-    };
-  };
-
-  const client = configured
-    ? new NodeClient({
-        dsn,
-        environment,
-        release,
-        integrations: [],
-        transport,
-        stackParser: defaultStackParser,
-        // Sentry 11's successor of `sendDefaultPii: false`: collect no user/request data at all.
-        dataCollection: {
-          userInfo: false,
-          cookies: false,
-          httpHeaders: false,
-          httpBodies: [],
-          urlQueryParams: false,
-          genAI: { inputs: false, outputs: false },
-          databaseQueryData: false,
-          stackFrameVariables: false,
-        },
-        sendClientReports: false,
-        enableRuntimeChannelInjection: false,
-        traceLifecycle: "static",
-        normalizeDepth: 8,
-        // The same scrubber as the scrub processor, as a last line of defence.
-        beforeSend: (event) => defaultScrubber.value(event),
-      })
-    : undefined;
+  // Loaded on first use: an unconfigured exporter never loads @sentry/core.
+  let loading: Promise<{ client: SentryClient; stackParser: StackParser }> | undefined;
+  const sdk = () =>
+    (loading ??= import("./sentry-client.ts").then((m) => ({
+      stackParser: m.stackParser,
+      client: m.createSentryClient({ dsn, environment, release, env: context.env, onOutcome: settle }),
+    })));
+  // Started now, so the first event does not wait for the module (a failure surfaces on first use).
+  if (configured) sdk().catch(() => undefined);
 
   // On SQLite/Redis state the outbox is the store: pending events survive a crash and are shared.
   const outbox = context.outbox ?? (configured ? storeOutboxFor<Event>(context, config) : undefined);
@@ -166,7 +114,8 @@ export function createSentryExporter(
     key: `${context.id}:sentry`,
     label: configured ? redactDestination(dsn) : "(not configured)",
     async send(event) {
-      if (!client) return { ok: false, kind: "permanent", reason: "sentry not configured" };
+      if (!configured) return { ok: false, kind: "permanent", reason: "sentry not configured" };
+      const { client } = await sdk();
       const eventId = event.event_id as string;
       const outcome = new Promise<DeliveryOutcome>((resolve) => waiters.set(eventId, resolve));
       const timeout = new AbortController();
@@ -177,15 +126,7 @@ export function createSentryExporter(
           reason: fired ? "timeout" : "cancelled",
         }),
       );
-      // Fresh scopes: nothing from the host process's Sentry scopes leaks into these events.
-      const scope = new Scope();
-      const trace = event.contexts?.trace as { trace_id?: string } | undefined;
-      if (trace?.trace_id) scope.setPropagationContext({ traceId: trace.trace_id, sampleRand: random() });
-      client.captureEvent(
-        { ...event, sdkProcessingMetadata: { capturedSpanIsolationScope: new Scope() } },
-        {},
-        scope,
-      );
+      client.capture(event, random);
       const result = await Promise.race([outcome, timedOut]);
       timeout.abort();
       waiters.delete(eventId);
@@ -216,6 +157,7 @@ export function createSentryExporter(
     accepts: new Set<Item["kind"]>(["error"]),
     async export(batch) {
       if (!configured) return;
+      const { stackParser } = await sdk();
       const accepted: Promise<void>[] = [];
       for (const item of batch) {
         if (item.kind !== "error") continue;
@@ -223,7 +165,7 @@ export function createSentryExporter(
           counters.sampled_out++;
           continue;
         }
-        const event = toSentryEvent(item);
+        const event = toSentryEvent(item, stackParser);
         accepted.push(
           queue.enqueue(destination, event, {
             rule: `${item.component}/${item.error.type}`,
@@ -256,7 +198,7 @@ export function createSentryExporter(
     },
     async shutdown() {
       await queue.shutdown(config.shutdown_timeout * 1000);
-      await client?.close(2000);
+      if (loading) await (await loading).client.close(2000);
     },
     status() {
       return {

@@ -2,7 +2,8 @@
 // alert pipeline (pipeline.yaml from ALERTPIPE_CONFIG, ./pipeline.yaml, or the package default) inside
 // it, fed by the app's own metrics and spans. No code change in the app. On SIGTERM/SIGINT and when
 // the app's work is done (beforeExit), the SDK is flushed into the pipeline and the pipeline drained.
-import { type InprocessAlertingHandle, startInprocessAlerting } from "./inproc/attach.ts";
+// Nothing is imported before ALERTPIPE_DISABLED is checked: disabled, register costs no module load.
+import type { InprocessAlertingHandle } from "./inproc/attach.ts";
 
 /** Longest a shutdown may take before the process exits anyway (ms). */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -40,6 +41,7 @@ if (process.env.ALERTPIPE_DISABLED === "true") {
   process.stderr.write("alertpipe: ALERTPIPE_DISABLED=true, not starting\n");
 } else {
   try {
+    const { startInprocessAlerting } = await import("./inproc/attach.ts");
     installExitHooks(await startInprocessAlerting());
   } catch (err) {
     // Monitoring must not take the app down: say why loudly and let the app run unmonitored.

@@ -3,7 +3,7 @@
 import { SpanStatusCode } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
-import { isInitialized } from "@sentry/node";
+import { isInitialized } from "@sentry/core";
 import { filter, VirtualTimeScheduler } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSentryExporter, type SentryExporter, sentryExporterFactory } from "../exporters/sentry.ts";

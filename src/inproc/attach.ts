@@ -1,15 +1,18 @@
 // The alert pipeline inside the monitored process: config rewritten for in-process use, pipeline
 // started with tracing suppressed (its own HTTP calls never become signals), then the NodeSDK with
-// auto-instrumentations feeding the inproc receiver. alertpipe/register is this plus exit hooks.
+// the instrumentations feeding the inproc receiver, beside the app's own OTEL_* exporters.
+// alertpipe/register is this plus exit hooks. The SDK is loaded only here, when it is started.
 import { register as registerLoaderHooks } from "node:module";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
 import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
 import type { ResolvedConfig } from "../config/load.ts";
 import { type AlertPipelineHandle, loadConfig, startAlertPipeline } from "../service.ts";
 import { withoutTracing } from "./bridge.ts";
 import { inprocReceiverIds, toInprocessConfig } from "./config.ts";
+import type { InstrumentationConfigMap } from "./instrumentations.ts";
 import { createInprocReceiver, type InprocReceiver, inprocReceiverFactory } from "./receiver.ts";
-import { type InprocSdkOptions, startInprocSdk } from "./sdk.ts";
+import type { InprocSdk } from "./sdk.ts";
 import { UnrefScheduler } from "./unref-scheduler.ts";
 
 export interface InprocessAlertingOptions {
@@ -23,9 +26,12 @@ export interface InprocessAlertingOptions {
   readonly scheduler?: SchedulerLike;
   /** Serve /status from inside the process (default only when ALERTPIPE_STATUS_ENDPOINT is set). */
   readonly statusServer?: boolean;
-  /** Start the NodeSDK with auto-instrumentations (default true); false to attach to your own SDK. */
+  /** Start the NodeSDK with the instrumentations (default true); false to attach to your own SDK. */
   readonly sdk?: boolean;
-  readonly instrumentations?: InprocSdkOptions["instrumentations"];
+  /** Settings for the built-in instrumentations (http, undici, pg), merged over alertpipe's defaults. */
+  readonly instrumentations?: InstrumentationConfigMap;
+  /** Instrumentations of your own, started beside the built-in ones. */
+  readonly extraInstrumentations?: readonly Instrumentation[];
 }
 
 export interface InprocessAlertingHandle {
@@ -93,13 +99,34 @@ export async function startInprocessAlerting(
     receiver = standalone;
   }
 
-  let sdk: ReturnType<typeof startInprocSdk> | undefined;
+  let sdk: InprocSdk["sdk"] | undefined;
   if (options.sdk ?? true) {
-    registerEsmInstrumentationHook();
-    sdk = startInprocSdk(receiver, {
-      env,
-      ...(options.instrumentations ? { instrumentations: options.instrumentations } : {}),
-    });
+    if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") {
+      pipeline.logger.warn(
+        "OTEL_SDK_DISABLED=true: the OpenTelemetry SDK stays off, so no spans or metrics reach alerting",
+      );
+    }
+    try {
+      const { startInprocSdk } = await import("./sdk.ts");
+      // After alertpipe's own modules are loaded: only what the app imports from here on is hooked.
+      registerEsmInstrumentationHook();
+      const started = await startInprocSdk(receiver, {
+        env,
+        ...(options.instrumentations ? { instrumentations: options.instrumentations } : {}),
+        ...(options.extraInstrumentations ? { extraInstrumentations: options.extraInstrumentations } : {}),
+      });
+      sdk = started.sdk;
+      pipeline.logger.debug(
+        { app_exporters: started.appExports },
+        started.appExports
+          ? "in-process: the app's OTEL_* exporters run beside alerting"
+          : "in-process: no OTEL_* export configured, alerting only",
+      );
+    } catch (err) {
+      await standalone?.shutdown();
+      await pipeline.shutdown();
+      throw err;
+    }
   }
 
   let stopping: Promise<void> | undefined;

@@ -1,45 +1,52 @@
-// Starts the process's OpenTelemetry NodeSDK with auto-instrumentations wired to an inproc receiver.
-import { context } from "@opentelemetry/api";
-import {
-  getNodeAutoInstrumentations,
-  type InstrumentationConfigMap,
-} from "@opentelemetry/auto-instrumentations-node";
-import { isTracingSuppressed } from "@opentelemetry/core";
+// Starts the process's OpenTelemetry NodeSDK: the app's own OTEL_* exporters, built by the SDK from
+// the environment as a plain NodeSDK would, with alertpipe's metric reader and span processor beside
+// them. Loaded only when register (or startInprocessAlerting with sdk: true) needs it.
+import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { alertpipeViews } from "../pipeline-metrics.ts";
+import { chooseInstrumentations, type InstrumentationConfigMap } from "./instrumentations.ts";
 import type { InprocReceiver } from "./receiver.ts";
+import { addLogRecordProcessors, addMetricReaders, appConfiguresExport, envSpanProcessors } from "./sdk-env.ts";
 
 export interface InprocSdkOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Per-instrumentation overrides, merged over alertpipe's defaults. */
+  /** Settings for the built-in instrumentations (http, undici, pg), merged over alertpipe's defaults. */
   readonly instrumentations?: InstrumentationConfigMap;
+  /** Instrumentations of your own, started beside the built-in ones. */
+  readonly extraInstrumentations?: readonly Instrumentation[];
 }
 
-/** Requests started by alertpipe itself run with tracing suppressed: skip them (no spans, no metrics). */
-const ownRequest = (): boolean => isTracingSuppressed(context.active());
-
-/** alertpipe's defaults: chatty instrumentations off, its own Slack/Sentry calls ignored. */
-export function defaultInstrumentationConfig(): InstrumentationConfigMap {
-  return {
-    "@opentelemetry/instrumentation-fs": { enabled: false },
-    "@opentelemetry/instrumentation-dns": { enabled: false },
-    "@opentelemetry/instrumentation-net": { enabled: false },
-    "@opentelemetry/instrumentation-http": { ignoreOutgoingRequestHook: ownRequest },
-    "@opentelemetry/instrumentation-undici": { ignoreRequestHook: ownRequest },
-  };
+export interface InprocSdk {
+  readonly sdk: NodeSDK;
+  /** Whether the app's OTEL_* exporters run beside alertpipe's pipeline. */
+  readonly appExports: boolean;
 }
 
-export function startInprocSdk(receiver: InprocReceiver, options: InprocSdkOptions): NodeSDK {
-  const sdk = new NodeSDK({
-    instrumentations: [
-      getNodeAutoInstrumentations({ ...defaultInstrumentationConfig(), ...options.instrumentations }),
-    ],
-    metricReaders: [receiver.metricReader()],
-    spanProcessors: [receiver.spanProcessor()],
-    views: alertpipeViews(),
-    // The app's logs (pino/winston/bunyan instrumentations) feed the pipeline; no OTLP log export unless asked for.
-    ...(options.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [receiver.logRecordProcessor()] }),
+export async function startInprocSdk(
+  receiver: InprocReceiver,
+  options: InprocSdkOptions,
+): Promise<InprocSdk> {
+  // NodeSDK reads process.env itself, so the decision does too.
+  const appExports = appConfiguresExport(process.env);
+  const instrumentations = await chooseInstrumentations({
+    env: options.env,
+    ...(options.instrumentations ? { configs: options.instrumentations } : {}),
+    ...(options.extraInstrumentations ? { extra: options.extraInstrumentations } : {}),
   });
+  const sdk = new NodeSDK({
+    instrumentations,
+    spanProcessors: [receiver.spanProcessor(), ...(appExports ? await envSpanProcessors() : [])],
+    views: alertpipeViews(),
+    // Without export settings the SDK's defaults (OTLP to localhost) stay off; the app's logs
+    // (pino/winston/bunyan instrumentations, the logs API) feed the pipeline either way.
+    ...(appExports
+      ? {}
+      : { metricReaders: [receiver.metricReader()], logRecordProcessors: [receiver.logRecordProcessor()] }),
+  });
+  if (appExports) {
+    addMetricReaders(sdk, [receiver.metricReader()]);
+    addLogRecordProcessors(sdk, [receiver.logRecordProcessor()]);
+  }
   sdk.start();
-  return sdk;
+  return { sdk, appExports };
 }

@@ -1,5 +1,6 @@
 // Public surface of the state layer.
-export { FallbackStore } from "./fallback-store.ts";
+// Types only for the Redis backend: importing the classes loads ioredis (openStateStore loads it on demand).
+export type { FallbackStore } from "./fallback-store.ts";
 export { MemoryStateStore } from "./memory-store.ts";
 export {
   DEFAULT_RUN_STATE_SPEC,
@@ -12,7 +13,8 @@ export {
   resolveStateSpec,
   stateSpecSchema,
 } from "./open.ts";
-export { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
+export type { RedisStateStore } from "./redis-store.ts";
+export { redactRedisUrl } from "./redis-url.ts";
 // Type only: importing the class loads node:sqlite (openStateStore loads it on demand).
 export type { SqliteStateStore, SqliteStateStoreOptions } from "./sqlite-store.ts";
 export * from "./store.ts";

@@ -4,10 +4,9 @@ import { isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { registerSecret } from "../secrets.ts";
-import { FallbackStore } from "./fallback-store.ts";
 import { newInstanceId } from "./instance-id.ts";
 import { MemoryStateStore } from "./memory-store.ts";
-import { RedisStateStore, redactRedisUrl } from "./redis-store.ts";
+import { redactRedisUrl } from "./redis-url.ts";
 import type { StateStore } from "./store.ts";
 
 /** Default of `alertpipe run` (relative to the working directory). */
@@ -100,6 +99,11 @@ export async function openStateStore(spec: string, options: OpenStateStoreOption
     }
     case "redis": {
       registerRedisSecrets(parsed.url);
+      // Loaded on demand: ioredis is only needed when a redis:// state is used.
+      const [{ RedisStateStore }, { FallbackStore }] = await Promise.all([
+        import("./redis-store.ts"),
+        import("./fallback-store.ts"),
+      ]);
       const remote = new RedisStateStore({
         url: parsed.url,
         instanceId,

@@ -32,21 +32,9 @@ interface KvEnvelope {
   e?: number;
 }
 
-/** The URL without credentials, for status and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    // ioredis also reads credentials from the query (?password=…): keep only what is not secret.
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (key !== "prefix" && key !== "db" && key !== "family") parsed.searchParams.set(key, "***");
-    }
-    return parsed.toString().replace(/%2A%2A%2A/g, "***");
-  } catch {
-    return "redis://(unparseable url)";
-  }
-}
+import { redactRedisUrl } from "./redis-url.ts";
+
+export { redactRedisUrl };
 
 export class RedisStateStore implements StateStore {
   readonly backend = "redis" as const;
