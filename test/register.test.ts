@@ -1,87 +1,25 @@
 // End to end: `node --conditions=source --import alertpipe/register scraper.js`, a scraper with no
 // alertpipe code, failing an HTTP fetch, a fetch to a closed port and a PostgreSQL query.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import pg from "pg";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Alert, HistogramPoint, Item, MetricPoint, SpanSignal, SumPoint } from "../src/signal.ts";
+import type { Alert, HistogramPoint, MetricPoint, SpanSignal, SumPoint } from "../src/signal.ts";
+import {
+  fixture,
+  listen,
+  nodeBin,
+  pgUser,
+  postgresProblem,
+  readSignals,
+  repo,
+  runScraper,
+  type ScraperRun,
+} from "./support/scraper-process.ts";
 
-const repo = resolve(import.meta.dirname, "..");
-const fixture = join(repo, "test/fixtures/scraper");
-const nodeBin = join(repo, "node_modules/.bin/node");
-const pgUser = process.env.PGUSER ?? "postgres";
-
-async function postgresReachable(): Promise<string | undefined> {
-  const client = new pg.Client({ host: "127.0.0.1", port: 5432, user: pgUser, database: "test" });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((done) =>
-    server.listen(0, "127.0.0.1", () => done((server.address() as AddressInfo).port)),
-  );
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  items: Item[];
-}
-
-function runScraper(env: Record<string, string>, signalsFile: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      nodeBin,
-      ["--conditions=source", "--import", "alertpipe/register", join(fixture, "scraper.js")],
-      {
-        cwd: repo,
-        env: { ...process.env, ...env, SIGNALS_FILE: signalsFile },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 25_000);
-    child.on("error", fail);
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      const text = (() => {
-        try {
-          return readFileSync(signalsFile, "utf8");
-        } catch {
-          return "";
-        }
-      })();
-      const items = text
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Item);
-      done({ code, stdout, stderr, items });
-    });
-  });
-}
-
-const pgProblem = await postgresReachable();
-if (pgProblem && process.env.CI === "true") {
-  throw new Error(
-    `PostgreSQL at 127.0.0.1:5432 (user ${pgUser}, database test) is unreachable: ${pgProblem}`,
-  );
-}
+const pgProblem = await postgresProblem();
 
 // Skipped only on a developer machine without PostgreSQL; under CI=true the check above throws.
 describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper process", () => {
@@ -100,7 +38,7 @@ describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper proces
       res.end("ok");
     });
   });
-  let run: Run;
+  let run: ScraperRun;
   let failingPort = 0;
   let closedPort = 0;
   let slackPort = 0;
@@ -112,12 +50,12 @@ describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper proces
     closedPort = await listen(closed);
     await new Promise((r) => closed.close(r));
     run = await runScraper(
+      "scraper.js",
       {
         ALERTPIPE_CONFIG: join(fixture, "pipeline.yaml"),
         SCRAPER_TARGET_URL: `http://127.0.0.1:${failingPort}/products.json`,
         SCRAPER_CLOSED_URL: `http://127.0.0.1:${closedPort}/products.json`,
         SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/hook`,
-        PGUSER: pgUser,
       },
       join(dir, "signals.jsonl"),
     );
@@ -216,10 +154,7 @@ describe.skipIf(pgProblem !== undefined)("alertpipe/register in a scraper proces
     );
     clearTimeout(killer);
     expect({ code, signal }).toEqual({ code: null, signal: "SIGTERM" });
-    const items = readFileSync(signalsFile, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Item);
+    const items = readSignals(signalsFile);
     // The 30 s export interval never elapsed: these metrics come from the shutdown flush.
     expect(items.some((i) => i.kind === "metric" && i.name === "db.client.operation.duration")).toBe(true);
     expect(items.some((i) => i.kind === "alert" && i.rule === "database_failures")).toBe(true);
