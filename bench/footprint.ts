@@ -39,12 +39,18 @@ function du(path: string): number {
 
 /** Packs the source checkout and installs the tarball with --omit=dev into a fresh app directory. */
 function install(source: string, work: string): { app: string; tarballBytes: number } {
+  // Built first, then packed without scripts: a build step's own output would corrupt `--json`.
+  execFileSync("npm", ["run", "build"], { cwd: source, stdio: ["ignore", "ignore", "inherit"] });
   const packed = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--loglevel=error", "--pack-destination", work], {
-      cwd: source,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    }),
+    execFileSync(
+      "npm",
+      ["pack", "--json", "--ignore-scripts", "--loglevel=error", "--pack-destination", work],
+      {
+        cwd: source,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    ),
   ) as { filename: string; size: number }[];
   const tarball = join(work, packed[0]?.filename ?? "");
   const app = join(work, "app");

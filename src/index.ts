@@ -30,6 +30,7 @@ export {
   type InprocessAlertingOptions,
   startInprocessAlerting,
 } from "./inproc/attach.ts";
+export type { InstrumentationConfigMap } from "./inproc/instrumentations.ts";
 export { createInprocReceiver, type InprocReceiver } from "./inproc/receiver.ts";
 export { type Breach, type MonitoringStatus, ThresholdMonitoringService } from "./monitoring-service.ts";
 export {

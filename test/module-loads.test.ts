@@ -1,5 +1,5 @@
 // What a start loads: `import "alertpipe"` leaves the OpenTelemetry SDK, the instrumentations,
-// ioredis and Sentry unloaded until something uses them; ALERTPIPE_DISABLED=true register loads nothing.
+// ioredis, Sentry and protobufjs unloaded until something uses them; ALERTPIPE_DISABLED=true register loads nothing.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,11 +25,11 @@ const packagesIn = (urls: string[]) =>
   new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
 
 describe("module loads", () => {
-  it('import "alertpipe" loads no SDK, instrumentation, Redis client or Sentry', () => {
+  it('import "alertpipe" loads no SDK, instrumentation, Redis client, Sentry or protobuf codec', () => {
     const packages = [...packagesIn(loadsOf(["--input-type=module", "-e", 'await import("alertpipe")']))];
     expect(packages).toContain("rxjs");
     const heavy = packages.filter((p) =>
-      /^@opentelemetry\/(sdk-node|instrumentation|exporter-)|^ioredis$|^@sentry\//.test(p),
+      /^@opentelemetry\/(sdk-node|instrumentation|exporter-)|^ioredis$|^@sentry\/|^protobufjs$/.test(p),
     );
     expect(heavy).toEqual([]);
   }, 60_000);
