@@ -26,7 +26,10 @@ function mismatch(what: string): Error {
   );
 }
 
-/** The span processors NodeSDK builds from OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_* and OTEL_BSP_*. */
+/**
+ * The span processors NodeSDK builds from OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_* and OTEL_BSP_*
+ * (without the experimental OTEL_NODE_EXPERIMENTAL_SDK_METRICS self-metrics: no meter provider yet).
+ */
 export async function envSpanProcessors(): Promise<SpanProcessor[]> {
   const utils = new URL("./utils.mjs", import.meta.resolve("@opentelemetry/sdk-node"));
   const helpers = (await import(utils.href)) as { getSpanProcessorsFromEnv?: () => SpanProcessor[] };
