@@ -2,6 +2,7 @@
 // ErrorEvent (mapped like a span's), logmetrics counts records per severity and service for rules.
 import { lastValueFrom, of, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
+import { stackParser } from "../exporters/sentry-client.ts";
 import { toSentryEvent } from "../exporters/sentry-event.ts";
 import { errorEventFromLog, exceptionsProcessorFactory } from "../processors/exceptions.ts";
 import { logMetricsProcessorFactory } from "../processors/logmetrics.ts";
@@ -59,7 +60,7 @@ describe("exceptions processor on log records", () => {
       time: 1_700_000_000_123,
     });
     expect(Object.keys(e.attributes ?? {}).some((k) => k.startsWith("exception."))).toBe(false);
-    const event = toSentryEvent(e);
+    const event = toSentryEvent(e, stackParser);
     expect(event).toMatchObject({
       level: "error",
       message: "failed to parse artifact",

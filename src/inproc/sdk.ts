@@ -6,7 +6,12 @@ import { NodeSDK } from "@opentelemetry/sdk-node";
 import { alertpipeViews } from "../pipeline-metrics.ts";
 import { chooseInstrumentations, type InstrumentationConfigMap } from "./instrumentations.ts";
 import type { InprocReceiver } from "./receiver.ts";
-import { addLogRecordProcessors, addMetricReaders, appConfiguresExport, envSpanProcessors } from "./sdk-env.ts";
+import {
+  addLogRecordProcessors,
+  addMetricReaders,
+  appConfiguresExport,
+  envSpanProcessors,
+} from "./sdk-env.ts";
 
 export interface InprocSdkOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
