@@ -1,6 +1,7 @@
 // Turning a parsed threshold/spike config into the engine's RuleSpec (ms, compiled matchers).
 import type { ComponentContext } from "../../src/component.ts";
 import type { Severity } from "../../src/signal.ts";
+import { type Judge, spikeJudge, thresholdJudge } from "./judge.ts";
 import { compileGroupBy, interned } from "./matchers.ts";
 import { quantileOf } from "./quantile.ts";
 import { ruleNameFromId, type WhereConfig } from "./schema.ts";
@@ -36,7 +37,7 @@ export function buildSpec(
   type: RuleSpec["type"],
   config: RuleConfigBase,
   context: Pick<ComponentContext, "id">,
-  extra: { comparison: RuleSpec["comparison"]; baselineSeconds: number },
+  extra: { comparison: RuleSpec["comparison"]; baselineSeconds: number; judge?: Judge },
 ): RuleSpec {
   const selection = compileSelection(config);
   // Interned: both are compared with literals on every point (YAML strings would compare by content).
@@ -71,6 +72,7 @@ export function buildSpec(
     checkIntervalMs: config.check_interval * 1000,
     minSamples: config.min_samples,
     route: config.route,
+    judge: extra.judge ?? (type === "spike" ? spikeJudge : thresholdJudge),
   };
 }
 

@@ -33,7 +33,15 @@ export class SeriesGroup {
   /** While firing: the alert as last built (what its record keeps). */
   firingAlert: Alert | undefined;
   /** Reused on every evaluation (no allocation per point); copy what must outlive it. */
-  readonly reading: Reading = { value: Number.NaN, baseline: undefined, increase: undefined, breach: false };
+  readonly reading: Reading = {
+    value: Number.NaN,
+    baseline: undefined,
+    increase: undefined,
+    expected: undefined,
+    breach: false,
+  };
+  /** The judge's own state for this series (the anomaly rule's learned model); unused by the others. */
+  model: unknown;
   evaluated = false;
   /** In the engine's list of ratio groups to judge at the end of the current burst. */
   ratioQueued = false;
@@ -148,11 +156,21 @@ function recentNumerator(g: SeriesGroup): number {
 }
 
 /**
+ * Whether the window holds a whole window of data (a young or returning series' first minutes read
+ * low for rate/sum/count); a ratio needs both its parts covered.
+ */
+export function windowCovered(g: SeriesGroup): boolean {
+  if (g.main) return g.main.recentCovered();
+  if (g.num && g.den) return g.num.recentCovered() && g.den.recentCovered();
+  return true;
+}
+
+/**
  * Unscaled baseline comparable with currentRaw (same aggregation, normalised to the window length).
  * No baseline (NaN) until it is covered by data on every side: a young series' baseline of a few
  * exports, or a numerator series that started an export after its denominator, is no baseline.
  */
-function baselineRaw(spec: RuleSpec, g: SeriesGroup): number {
+export function baselineRaw(spec: RuleSpec, g: SeriesGroup): number {
   if (spec.aggregation === "ratio") {
     if (!g.num?.baselineCovered() || !g.den?.baselineCovered()) return Number.NaN;
     const den = g.den.baseSum;
@@ -177,26 +195,22 @@ function baselineRaw(spec: RuleSpec, g: SeriesGroup): number {
   }
 }
 
-/** Evaluate the group at `now` into its reused `reading`. */
-export function readGroup(spec: RuleSpec, g: SeriesGroup, now: number): Reading {
+/**
+ * Evaluate the group at `now` into its reused `reading`: the engine's value, the judge's verdict.
+ * `observe` false: a query (breaches()), from which a learning judge must not learn.
+ */
+export function readGroup(spec: RuleSpec, g: SeriesGroup, now: number, observe = true): Reading {
   g.advance(now);
   g.evaluated = true;
   const r = g.reading;
   r.baseline = undefined;
   r.increase = undefined;
+  r.expected = undefined;
   r.breach = false;
   const raw = currentRaw(spec, g);
   r.value = raw * spec.scale;
   if (Number.isNaN(raw)) return r;
-  if (spec.type === "threshold") {
-    r.breach = spec.comparison === "below" ? r.value < spec.threshold : r.value > spec.threshold;
-    return r;
-  }
-  const base = baselineRaw(spec, g);
-  if (!(base > 0)) return r;
-  r.baseline = base * spec.scale;
-  r.increase = ((raw - base) / base) * 100;
-  r.breach = r.increase > spec.threshold;
+  spec.judge.judge(spec, g, r, raw, now, observe);
   return r;
 }
 
@@ -210,6 +224,7 @@ export function readLast(spec: RuleSpec, g: SeriesGroup, now: number): Reading {
   const r = g.reading;
   r.baseline = undefined;
   r.increase = undefined;
+  r.expected = undefined;
   r.value = g.lastValue * spec.scale;
   r.breach = spec.comparison === "below" ? r.value < spec.threshold : r.value > spec.threshold;
   return r;

@@ -1,14 +1,16 @@
-// The streaming rule engine shared by `threshold` and `spike`: arriving signals update their
+// The streaming rule engine shared by `threshold`, `spike` and `anomaly` (they differ only in their
+// judge, judge.ts: how a reading becomes a verdict): arriving signals update their
 // group's window and can fire at once (same `next` call; ratio rules at the same instant, once
 // their batch is in); a check_interval tick drives the time-based transitions (pending → firing
 // after `for`, resolve, stale series). With a state store its firing groups survive a restart as
 // restored, awaiting fresh data (firing-records.ts says why, restored-firings.ts how).
 import type { Logger } from "pino";
-import { interval, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+import type { OperatorFunction, SchedulerLike, Subscription } from "rxjs";
 import type { ComponentContext, ComponentStatus, Processor } from "../../src/component.ts";
 import { type Emit as ItemEmit, operatorFromStages, type ProcessorStage } from "../../src/fuse.ts";
 import type { Alert, AlertLiveness, Attributes, Item, MetricPoint } from "../../src/signal.ts";
 import { buildAlert } from "./alerts.ts";
+import { every } from "./every.ts";
 import { FiringRecords } from "./firing-records.ts";
 import { readGroup, readLast, SeriesGroup } from "./group.ts";
 import { GroupIndex } from "./group-index.ts";
@@ -20,7 +22,7 @@ import type { Reading, RuleSpec } from "./spec.ts";
 /** Where a rule's alerts go (and its word on restored ones). */
 export type Emit = (item: Alert | AlertLiveness) => void;
 
-/** What threshold/spike factories return: a Processor that can also list its current breaches. */
+/** What threshold/spike/anomaly factories return: a Processor that can also list its current breaches. */
 export interface RuleProcessor extends Processor {
   readonly spec: RuleSpec;
   /** Groups breaching right now (whether or not their alert has fired yet), as firing alerts. */
@@ -48,6 +50,8 @@ export class RuleEngine {
   private readonly nameB: string;
   /** `last` aggregation: the value is the latest point's, whatever the time (readLast). */
   private readonly lastOnly: boolean;
+  /** A verdict that cannot change without new data (a `last` threshold): quiet groups skip the tick. */
+  private readonly timeInvariant: boolean;
   /**
    * Ratio groups touched by the current burst of points. Numerator and denominator are separate
    * series that arrive one after the other in the same export, so a ratio is judged once the
@@ -64,6 +68,7 @@ export class RuleEngine {
     this.nameA = spec.selection.metrics[0] ?? "\u0000";
     this.nameB = spec.selection.metrics[1] ?? this.nameA;
     this.lastOnly = spec.aggregation === "last";
+    this.timeInvariant = this.lastOnly && spec.type === "threshold";
     this.scheduler = scheduler;
     this.logger = logger;
     this.restart = new RestoredFirings(spec, this.groups, scheduler, logger, records);
@@ -220,7 +225,7 @@ export class RuleEngine {
   /** Time-driven evaluation of every group. */
   tick(emit: Emit): void {
     const now = this.scheduler.now();
-    const lastOnly = this.lastOnly;
+    const timeInvariant = this.timeInvariant;
     for (const g of this.groups.values()) {
       if (now - g.lastAt > this.spec.staleAfterMs) {
         // Stale: never fire from old data; resolve what fired, forget the series.
@@ -230,7 +235,7 @@ export class RuleEngine {
         continue;
       }
       // `last` does not change with time: a quiet group already judged on its last value stays so.
-      if (lastOnly && g.phase === "inactive" && g.evaluated && !g.reading.breach) continue;
+      if (timeInvariant && g.phase === "inactive" && g.evaluated && !g.reading.breach) continue;
       const reading = readGroup(this.spec, g, now);
       if (reading.breach) {
         this.stepUp(g, reading, now, emit);
@@ -243,12 +248,14 @@ export class RuleEngine {
       }
       if (g.phase === "firing") this.restart.refresh(g, now);
     }
+    this.spec.judge.tick?.(now);
   }
 
-  /** Shutdown: judge a batch still waiting, write the firing groups' records. */
+  /** Shutdown: judge a batch still waiting, write the firing groups' records (and the judge's state). */
   shutdown(): void {
     this.flushRatios();
     this.restart.shutdown(this.groups.values());
+    this.spec.judge.shutdown?.();
   }
 
   breaches(): Alert[] {
@@ -256,7 +263,7 @@ export class RuleEngine {
     const out: Alert[] = [];
     for (const g of this.groups.values()) {
       if (now - g.lastAt > this.spec.staleAfterMs) continue;
-      const reading = readGroup(this.spec, g, now);
+      const reading = readGroup(this.spec, g, now, false);
       if (!reading.breach) continue;
       const alert = buildAlert(this.spec, g, "firing", now, reading);
       out.push(g.phase === "firing" ? alert : { ...alert, startsAt: now });
@@ -284,6 +291,7 @@ export class RuleEngine {
       bytes += g.bytes();
     }
     const s = this.spec;
+    bytes += s.judge.bytes?.() ?? 0;
     return {
       rule: s.rule,
       type: s.type,
@@ -310,6 +318,7 @@ export class RuleEngine {
       negative_deltas_ignored: this.negativeDeltas,
       stale_series_dropped: this.staleDropped,
       state_bytes_estimate: bytes,
+      ...s.judge.status?.(),
     };
   }
 
@@ -319,7 +328,7 @@ export class RuleEngine {
    */
   stage(emit: ItemEmit): ProcessorStage {
     this.restart.wire(emit);
-    const ticks = interval(this.spec.checkIntervalMs, this.scheduler).subscribe(() => {
+    const ticks = every(this.scheduler, this.spec.checkIntervalMs, () => {
       try {
         this.tick(emit);
       } catch (err) {
@@ -382,7 +391,7 @@ export class RuleEngine {
   }
 }
 
-/** A threshold/spike processor on `spec`; with a state store its firing groups survive restarts. */
+/** A rule processor on `spec`; with a state store its firing groups survive restarts. */
 export function createRuleProcessor(spec: RuleSpec, context: ComponentContext): RuleProcessor {
   const { scheduler, logger, state } = context;
   const records = state && new FiringRecords(state, context.id, scheduler, logger, spec.checkIntervalMs);

@@ -1,5 +1,6 @@
 // The normalised, compiled form of a rule's config that the engine runs on (times in ms).
 import type { Severity } from "../../src/signal.ts";
+import type { Judge } from "./judge.ts";
 import type { GroupKeyer } from "./matchers.ts";
 import type { CompiledSelection } from "./selection.ts";
 
@@ -22,8 +23,10 @@ export const AGGREGATIONS = [
 export type AggregationName = (typeof AGGREGATIONS)[number];
 export type ResolvedAggregation = Exclude<AggregationName, "auto">;
 
+export type RuleType = "threshold" | "spike" | "anomaly";
+
 export interface RuleSpec {
-  readonly type: "threshold" | "spike";
+  readonly type: RuleType;
   readonly rule: string;
   readonly selection: CompiledSelection;
   readonly groupBy: readonly string[];
@@ -43,7 +46,9 @@ export interface RuleSpec {
   readonly severity: Severity;
   readonly component: string;
   readonly summary: string;
-  readonly comparison: "above" | "below" | "increase";
+  /** How a reading is compared: with a bound (above/below), a baseline (increase), or a learned band (deviation). */
+  readonly comparison: "above" | "below" | "increase" | "deviation";
+  /** The bound (threshold), the percent increase (spike), or the robust deviations (anomaly's sensitivity). */
   readonly threshold: number;
   readonly forMs: number;
   readonly keepFiringForMs: number;
@@ -52,6 +57,8 @@ export interface RuleSpec {
   readonly checkIntervalMs: number;
   readonly minSamples: number;
   readonly route: string;
+  /** Turns a group's current value into a verdict: what threshold, spike and anomaly differ in. */
+  readonly judge: Judge;
 }
 
 /** What a group evaluates to at one instant. */
@@ -62,7 +69,24 @@ export interface Reading {
   baseline: number | undefined;
   /** Spike: percent increase over the baseline. */
   increase: number | undefined;
+  /** Anomaly: what was expected at this time (the judge's reused object), undefined without a verdict. */
+  expected: ExpectedBand | undefined;
   breach: boolean;
+}
+
+/** What a learned baseline expected for a reading, in the rule's (scaled) unit. */
+export interface ExpectedBand {
+  center: number;
+  low: number;
+  high: number;
+  /** (value − center) in robust deviations: negative below. */
+  deviations: number;
+  /** Local time of day (or weekday and time) the expectation is for, e.g. "14:05 UTC". */
+  timeOfDay: string;
+  /** Off the band, but at a level taken as the new normal after a long deviation (no breach). */
+  settled: boolean;
+  /** How long the series has been off its usual band, ms (0 when it is on it). */
+  deviatingForMs: number;
 }
 
 export function resolveAggregation(
@@ -72,6 +96,11 @@ export function resolveAggregation(
 ): ResolvedAggregation {
   if (agg !== "auto") return agg;
   if (shape === "ratio") return "ratio";
-  if (shape === "spans") return type === "spike" ? "rate" : "count";
+  if (shape === "spans") return type === "threshold" ? "count" : "rate";
   return type === "spike" ? "rate" : "last";
+}
+
+/** Aggregations whose value grows with the window's length: a partly covered window reads low. */
+export function scalesWithWindow(agg: ResolvedAggregation): boolean {
+  return agg === "rate" || agg === "sum" || agg === "count";
 }

@@ -298,6 +298,11 @@ export class RingWindow {
     return this.hasBaseline && this.firstData !== NONE && this.head - this.firstData >= this.totalSlots;
   }
 
+  /** True once the recent window lies wholly after this window's first data (a whole window of it). */
+  recentCovered(): boolean {
+    return this.firstData !== NONE && this.head - this.firstData >= this.recentSlots - 1;
+  }
+
   /** Slot of the first data still in the history, or undefined when there is none. */
   get firstDataSlot(): number | undefined {
     return this.firstData === NONE ? undefined : this.firstData;
