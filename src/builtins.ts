@@ -4,6 +4,7 @@ import { consoleExporterFactory } from "../exporters/console.ts";
 import { fileExporterFactory } from "../exporters/file.ts";
 import { sentryExporterFactory } from "../exporters/sentry.ts";
 import { slackExporterFactory } from "../exporters/slack.ts";
+import { anomalyFactory } from "../processors/anomaly.ts";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
 import { exceptionsProcessorFactory } from "../processors/exceptions.ts";
@@ -33,6 +34,7 @@ export const builtinFactories: readonly ComponentFactory[] = [
   exceptionsProcessorFactory,
   thresholdFactory,
   spikeFactory,
+  anomalyFactory,
   cooldownFactory,
   escalationFactory,
   throttleFactory,

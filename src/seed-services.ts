@@ -8,7 +8,7 @@ import { ThresholdMonitoringService } from "./monitoring-service.ts";
 import type { PipelineGraph } from "./pipeline.ts";
 import { SentryIntegration } from "./sentry-integration.ts";
 
-const RULE_TYPES = new Set(["threshold", "spike"]);
+const RULE_TYPES = new Set(["threshold", "spike", "anomaly"]);
 
 export interface SeedServices {
   readonly monitoring: ThresholdMonitoringService;

@@ -23,6 +23,7 @@ const SECTION: Record<ComponentKind, "receivers" | "processors" | "exporters"> =
 const REQUIRED: Readonly<Record<string, Record<string, unknown>>> = {
   "processor:threshold": { metric: "pipeline.health.score", threshold: 30 },
   "processor:spike": { metric: "pipeline.rpc.calls" },
+  "processor:anomaly": { metric: "pipeline.artifacts.processed" },
   "exporter:file": { path: "out.jsonl" },
 };
 
