@@ -1,7 +1,7 @@
 // What a replay prints: each notice (text, or one JSON object per line), then a summary per rule.
 // The JSON shape has a `kind` (alert, digest, error; later kinds add their own fields), a `time`
 // (RFC 3339), `rule`, `status` and `labels` on every line.
-import { formatNumber } from "../../processors/rules/alerts.ts";
+import { formatNumber, roundedNumber } from "../../processors/rules/alerts.ts";
 import type { Alert, Notice } from "../signal.ts";
 import type { RecordedNotice } from "../virtual/pipeline.ts";
 import type { ReplayResult } from "./run.ts";
@@ -33,6 +33,7 @@ function alertFields(a: Alert): Record<string, unknown> {
   out.starts_at = iso(a.startsAt);
   if (a.route !== undefined) out.route = a.route;
   if (a.escalationLevel !== undefined) out.escalation_level = a.escalationLevel;
+  if (a.details !== undefined) out.details = { ...a.details };
   return out;
 }
 
@@ -80,12 +81,19 @@ function labelText(labels: Readonly<Record<string, string>>): string {
 
 function valueText(a: Alert): string {
   if (a.value === undefined) return "";
-  const unit = a.unit === "%" ? "%" : a.unit ? ` ${a.unit}` : "";
-  const threshold =
-    a.status === "resolved" || a.threshold === undefined
+  const unit = a.unit === "%" || a.unit?.startsWith("/") ? a.unit : a.unit ? ` ${a.unit}` : "";
+  const low = a.details?.expected_low;
+  const high = a.details?.expected_high;
+  // An anomaly rule has no bound: what was expected at that time of day instead.
+  const bound =
+    a.status === "resolved"
       ? ""
-      : ` (threshold ${formatNumber(a.threshold)}${unit})`;
-  return `  ${formatNumber(a.value)}${unit}${threshold}`;
+      : typeof low === "number" && typeof high === "number"
+        ? ` (expected ${roundedNumber(low)}–${roundedNumber(high)}${unit})`
+        : a.threshold === undefined
+          ? ""
+          : ` (threshold ${formatNumber(a.threshold)}${unit})`;
+  return `  ${formatNumber(a.value)}${unit}${bound}`;
 }
 
 function alertLine(a: Alert): string {
