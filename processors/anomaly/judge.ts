@@ -64,6 +64,7 @@ export class AnomalyJudge implements Judge {
   readonly #samplesPerSlot: number;
   readonly #shift: number;
   readonly #needsCoverage: boolean;
+  readonly #nonNegative: boolean;
   readonly #expect: Expectation = { center: Number.NaN, scale: Number.NaN };
   #minute = Number.NaN;
   #minuteText = "";
@@ -83,6 +84,7 @@ export class AnomalyJudge implements Judge {
     this.#samplesPerSlot = Math.max(1, Math.round(shape.slotMs / SAMPLE_MS));
     this.#shift = options.weekly ? MONDAY_SHIFT_MS : 0;
     this.#needsCoverage = scalesWithWindow(options.aggregation);
+    this.#nonNegative = ["rate", "count", "ratio"].includes(options.aggregation);
     this.#lastFlush = scheduler.now();
     store?.restore((fingerprint, value) => this.#adopt(fingerprint, value));
   }
@@ -131,7 +133,10 @@ export class AnomalyJudge implements Judge {
       }
       const band = m.band;
       band.center = center;
-      band.low = center - o.sensitivity * scale;
+      // Rates, counts and ratios of counters are never negative: neither is what is expected of them.
+      band.low = this.#nonNegative
+        ? Math.max(0, center - o.sensitivity * scale)
+        : center - o.sensitivity * scale;
       band.high = center + o.sensitivity * scale;
       band.deviations = z;
       band.timeOfDay = this.#timeOfDay(local);
@@ -179,7 +184,9 @@ export class AnomalyJudge implements Judge {
     const dt = now - m.lastSampleAt;
     m.lastSampleAt = now;
     if (Number.isNaN(m.firstAt)) m.firstAt = now;
-    if (m.profile.add(x, seasonal)) m.dirty = true;
+    // An anomaly does not teach the profile (it would expect it tomorrow) until it has settled as
+    // the new normal; before any verdict is possible everything does.
+    if ((!known || !outside || m.settled) && m.profile.add(x, seasonal)) m.dirty = true;
     m.changed = true;
     // Least recently taught first: re-inserting moves the model to the end.
     this.#models.delete(fingerprint);

@@ -65,7 +65,7 @@ export function trueRate(offset: number, options: DiurnalOptions = {}): number {
 }
 
 /** mulberry32: a small deterministic PRNG, so every run sees the same noise. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
