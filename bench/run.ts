@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "state-e2e": async () => (await import("./state-e2e.ts")).run(),
   storm: async () => (await import("./storm.ts")).run(),
   replay: async () => (await import("./replay.ts")).run(),
+  anomaly: async () => (await import("./anomaly.ts")).run(),
   // Packs and installs the package, then times fresh processes: install size, import, register.
   footprint: async () => (await import("./footprint.ts")).run(),
   // A top-level script: run it in its own process and read what it wrote.

@@ -15,6 +15,7 @@ import {
   COLOURS,
   context,
   escapeMrkdwn,
+  expectedText,
   fieldsSection,
   formatNumber,
   formatThreshold,
@@ -67,7 +68,10 @@ function alertFields(alert: Alert, options: RenderOptions): string[] {
     const suffix = threshold && increase === undefined ? ` (threshold ${threshold})` : "";
     fields.push(`*Current value*\n${formatValue(alert.value, alert.unit)}${suffix}`);
   }
-  if (alert.baseline !== undefined) fields.push(`*Baseline*\n${formatValue(alert.baseline, alert.unit)}`);
+  const expected = expectedText(alert);
+  if (expected !== undefined) fields.push(`*Expected*\n${escapeMrkdwn(expected)}`);
+  else if (alert.baseline !== undefined)
+    fields.push(`*Baseline*\n${formatValue(alert.baseline, alert.unit)}`);
   if (increase !== undefined)
     fields.push(`*Increase*\n+${formatNumber(increase)} %${threshold ? ` (threshold ${threshold})` : ""}`);
   fields.push(`*Severity*\n${alert.severity}`, `*Environment*\n${escapeMrkdwn(options.environment)}`);

@@ -112,7 +112,18 @@ export function formatNumber(value: number): string {
 export function formatValue(value: number, unit?: string): string {
   const n = formatNumber(value);
   if (!unit || unit === "1") return n;
+  if (unit.startsWith("/")) return `${n}${unit}`; // "80/s"
   return unit === "%" ? `${n} %` : `${n} ${unit}`;
+}
+
+/** An anomaly rule's expected band, "166.2–187.3/s at 14:05 UTC", when the alert carries one. */
+export function expectedText(alert: Alert): string | undefined {
+  const low = alert.details?.expected_low;
+  const high = alert.details?.expected_high;
+  if (typeof low !== "number" || typeof high !== "number") return undefined;
+  const at = alert.details?.time_of_day;
+  const band = `${formatNumber(low)}–${formatValue(high, alert.unit)}`;
+  return typeof at === "string" ? `${band} at ${at}` : band;
 }
 
 /** "> 10 %", "< 30", "> +50 %" — how the threshold is compared. */
@@ -155,6 +166,8 @@ export function valueText(alert: Alert, thresholdWord = ""): string | undefined 
     const inc = `+${formatNumber(increase)} %`;
     return `${current} vs baseline ${formatValue(alert.baseline, alert.unit)} (${inc}${threshold ? `, ${thresholdWord}${threshold}` : ""})`;
   }
+  const expected = expectedText(alert);
+  if (expected !== undefined) return `${current} (expected ${expected})`;
   return `${current}${threshold ? ` (${thresholdWord}${threshold})` : ""}`;
 }
 
