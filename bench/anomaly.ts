@@ -6,7 +6,6 @@
 // and every pair of one above and one below), and, as a check, computed offline on the very
 // readings the anomaly rule judges. Writes bench/results/anomaly.json.
 // Run: node bench/anomaly.ts (bench/run.ts imports `run`).
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -24,13 +23,13 @@ import {
   sweepPipeline,
 } from "../test/support/anomaly-scoring.ts";
 import { ANOMALIES, DAY, diurnalLines, MIN, START } from "../test/support/synthetic-diurnal.ts";
+import { timedCliReplay, timedReplays } from "./timed-replay.ts";
 
 const RUNS = 3;
 const DAYS = 14;
 const WINDOW_S = 300;
 const FOR_S = 300;
 const SCORING = { detectWithinMs: 25 * MIN, tailMs: (WINDOW_S + FOR_S) * 1000 };
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../examples/anomaly.pipeline.yaml", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/anomaly.json", import.meta.url));
 const BOUNDS = Array.from({ length: 39 }, (_, i) => 10 + 5 * i);
@@ -96,25 +95,10 @@ export async function run(): Promise<Record<string, unknown>> {
     const generateSeconds = Number(process.hrtime.bigint() - generated) / 1e9;
 
     const config = await loadConfig({ configPath: CONFIG, env: {} });
-    const seconds: number[] = [];
-    const cpuSeconds: number[] = [];
-    let last: Awaited<ReturnType<typeof replay>> | undefined;
-    for (let i = 0; i < RUNS; i++) {
-      const started = process.hrtime.bigint();
-      const cpu = process.cpuUsage();
-      last = await replay({ files: [file], config, env: {} });
-      seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
-      const used = process.cpuUsage(cpu);
-      cpuSeconds.push((used.user + used.system) / 1e6);
-    }
+    const { seconds, cpuSeconds, last } = await timedReplays(file, config, RUNS);
     const anomaly = score(firings(last?.notices ?? [], START), ANOMALIES, SCORING);
 
-    const cliStarted = process.hrtime.bigint();
-    execFileSync(process.execPath, [CLI, "replay", file, "--config", CONFIG, "--output", "json"], {
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "ignore", "ignore"],
-    });
-    const cliSeconds = Number(process.hrtime.bigint() - cliStarted) / 1e9;
+    const cliSeconds = timedCliReplay([file, "--config", CONFIG]);
 
     const { yaml, rules } = sweepPipeline(BOUNDS, { window: WINDOW_S, for: FOR_S });
     const sweepFile = join(dir, "sweep.yaml");
@@ -163,11 +147,25 @@ export async function run(): Promise<Record<string, unknown>> {
         any_perfect: fixed.perfect,
         best_single: { rule: fixed.single.rule, ...brief(fixed.single.score) },
         best_pair: { rule: fixed.pair.rule, ...brief(fixed.pair.score) },
+        /** The most precise bound (or pair) that still finds all four, and the best with no false alert. */
+        at_full_recall: fixed.fullRecall && { rule: fixed.fullRecall.rule, ...brief(fixed.fullRecall.score) },
+        at_full_precision: fixed.fullPrecision && {
+          rule: fixed.fullPrecision.rule,
+          ...brief(fixed.fullPrecision.score),
+        },
         /** The same sweep on the anomaly rule's own readings (one per export), computed offline. */
         offline_on_arrival_readings: {
           any_perfect: ideal.perfect,
           best_single: { rule: ideal.single.rule, ...brief(ideal.single.score) },
           best_pair: { rule: ideal.pair.rule, ...brief(ideal.pair.score) },
+          at_full_recall: ideal.fullRecall && {
+            rule: ideal.fullRecall.rule,
+            ...brief(ideal.fullRecall.score),
+          },
+          at_full_precision: ideal.fullPrecision && {
+            rule: ideal.fullPrecision.rule,
+            ...brief(ideal.fullPrecision.score),
+          },
         },
       },
       at: new Date().toISOString(),

@@ -3,18 +3,16 @@
 // through the shipped pipeline.yaml in virtual time. Measures the replay in-process (best of 3) and
 // the whole CLI command (process start, config, reading the file, printing), and the multiple of
 // real time. Writes bench/results/replay.json. Run: node bench/replay.ts (bench/run.ts imports `run`).
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { replay } from "../src/replay/run.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../src/service.ts";
 import { syntheticDayLines } from "../test/support/synthetic-day.ts";
+import { timedCliReplay, timedReplays } from "./timed-replay.ts";
 
 const DAY_SECONDS = 86_400;
 const RUNS = 3;
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/replay.json", import.meta.url));
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -24,23 +22,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const lines = syntheticDayLines();
     writeFileSync(file, `${lines.join("\n")}\n`);
     const config = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env: {} });
-    const seconds: number[] = [];
-    const cpuSeconds: number[] = [];
-    let last: Awaited<ReturnType<typeof replay>> | undefined;
-    for (let i = 0; i < RUNS; i++) {
-      const started = process.hrtime.bigint();
-      const cpu = process.cpuUsage();
-      last = await replay({ files: [file], config, env: {} });
-      seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
-      const used = process.cpuUsage(cpu);
-      cpuSeconds.push((used.user + used.system) / 1e6);
-    }
-    const started = process.hrtime.bigint();
-    execFileSync(process.execPath, [CLI, "replay", file, "--output", "json"], {
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "ignore", "ignore"],
-    });
-    const cliSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { seconds, cpuSeconds, last } = await timedReplays(file, config, RUNS);
+    const cliSeconds = timedCliReplay([file]);
     const best = Math.min(...seconds);
     const result = {
       benchmark: "replay",

@@ -2,16 +2,13 @@
 // exporter to a local Slack: what was expected at this time of day, instead of a threshold.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { slackExporterFactory } from "../exporters/slack.ts";
-import { anomalyFactory } from "../processors/anomaly.ts";
-import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
 import type { Exporter } from "../src/component.ts";
 import type { Alert } from "../src/signal.ts";
+import { anomalyRule, THROUGHPUT } from "./support/anomaly-rule.ts";
 import { testContext } from "./support/context.ts";
 import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
-import { build } from "./support/processors.ts";
 import { blockText, expectWithinSlackLimits } from "./support/slack-limits.ts";
 import { DAY, HOUR, MIN, usualRate } from "./support/synthetic-diurnal.ts";
-import { counter, harness, VirtualClock } from "./support/virtual-clock.ts";
 
 type Obj = Record<string, unknown>;
 const attachment = (m: Obj) => (m.attachments as Obj[])[0] as Obj;
@@ -22,36 +19,22 @@ const fields = (m: Obj) =>
 
 /** The rule's firing and resolve for a collapse to 45 % at 14:00 on day 3, after three days of learning. */
 async function collapseAlerts(): Promise<Alert[]> {
-  const clock = new VirtualClock();
   const config = {
-    metric: "pipeline.artifacts.processed",
+    metric: THROUGHPUT,
     aggregation: "rate",
     unit: "/s",
     group_by: ["service.name"],
     component: "normalizer",
   };
-  const rule = await build<unknown, RuleProcessor>(
-    anomalyFactory as never,
-    "anomaly/throughput",
-    config,
-    clock,
-  );
-  const h = harness(clock);
-  h.input.pipe(rule.operator).subscribe(h.collect);
+  const t = await anomalyRule(config, { noise: 0 });
   const collapse = 3 * DAY + 14 * HOUR;
-  for (let t = 0; t < collapse + HOUR; t += MIN) {
-    clock.advanceTo(t);
-    const factor = t >= collapse && t < collapse + 30 * MIN ? 0.45 : 1;
-    h.input.next(
-      counter(
-        "pipeline.artifacts.processed",
-        Math.round(usualRate(t) * factor * 60),
-        {},
-        { "service.name": "roaster-scraper" },
-      ),
-    );
-  }
-  return h.alerts();
+  t.feed(
+    0,
+    collapse + HOUR,
+    (x) => usualRate(x) * (x >= collapse && x < collapse + 30 * MIN ? 0.45 : 1),
+    "roaster-scraper",
+  );
+  return t.alerts();
 }
 
 describe("slack: an anomaly alert", () => {

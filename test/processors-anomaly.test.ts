@@ -3,13 +3,10 @@
 // that pauses keeps its model; local time zones across a DST change; weekly seasons; config errors.
 import { describe, expect, it } from "vitest";
 import { anomalyFactory } from "../processors/anomaly.ts";
-import type { RuleProcessor } from "../processors/rules/rule-engine.ts";
 import type { Alert } from "../src/signal.ts";
-import { build } from "./support/processors.ts";
-import { DAY, HOUR, MIN, prng, usualRate } from "./support/synthetic-diurnal.ts";
-import { counter, harness, VirtualClock } from "./support/virtual-clock.ts";
+import { anomalyRule, THROUGHPUT as METRIC } from "./support/anomaly-rule.ts";
+import { DAY, HOUR, MIN, usualRate } from "./support/synthetic-diurnal.ts";
 
-const METRIC = "pipeline.artifacts.processed";
 const RULE = {
   metric: METRIC,
   aggregation: "rate",
@@ -20,28 +17,7 @@ const RULE = {
   for: 300,
 };
 
-async function setup(config: Record<string, unknown>, start = 0) {
-  const clock = new VirtualClock(start);
-  const rule = await build<unknown, RuleProcessor>(
-    anomalyFactory as never,
-    "anomaly/throughput",
-    config,
-    clock,
-  );
-  const h = harness(clock);
-  const sub = h.input.pipe(rule.operator).subscribe(h.collect);
-  const random = prng(7);
-  /** One export a minute from `from` to `to` (ms), each with the minute's count at `rate(t)`. */
-  const feed = (from: number, to: number, rate: (t: number) => number, service = "scraper") => {
-    for (let t = from; t < to; t += MIN) {
-      clock.advanceTo(t);
-      const count = Math.round(rate(t) * 60 * (1 + 0.05 * (2 * random() - 1)));
-      h.input.next(counter(METRIC, count, {}, { "service.name": service }));
-    }
-  };
-  const fired = () => h.alerts().filter((a) => a.status === "firing");
-  return { clock, rule, ...h, sub, feed, fired };
-}
+const setup = (config: Record<string, unknown>, start = 0) => anomalyRule(config, { start });
 
 /** The usual day, with `factor` applied from `at` for `length` ms. */
 const withDip = (at: number, length: number, factor: number) => (t: number) =>

@@ -117,7 +117,14 @@ export function bestFixedThresholds(
   rules: readonly SweepRule[],
   anomalies: readonly InjectedAnomaly[],
   options: { detectWithinMs: number; tailMs: number },
-): { single: FixedThresholdResult; pair: FixedThresholdResult; perfect: boolean } {
+): {
+  single: FixedThresholdResult;
+  pair: FixedThresholdResult;
+  perfect: boolean;
+  /** The most precise that finds all anomalies, and the one finding most with no false alert. */
+  fullRecall: FixedThresholdResult | undefined;
+  fullPrecision: FixedThresholdResult | undefined;
+} {
   const byRule = new Map<string, Firing[]>();
   for (const f of fired) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
   const of = (name: string) => byRule.get(name) ?? [];
@@ -126,8 +133,13 @@ export function bestFixedThresholds(
   let single: FixedThresholdResult | undefined;
   let pair: FixedThresholdResult | undefined;
   let perfect = false;
+  let fullRecall: FixedThresholdResult | undefined;
+  let fullPrecision: FixedThresholdResult | undefined;
   const consider = (candidate: FixedThresholdResult, isPair: boolean) => {
-    if (candidate.score.precision === 1 && candidate.score.recall === 1) perfect = true;
+    const { precision, recall } = candidate.score;
+    if (precision === 1 && recall === 1) perfect = true;
+    if (recall === 1 && precision > (fullRecall?.score.precision ?? -1)) fullRecall = candidate;
+    if (precision === 1 && recall > (fullPrecision?.score.recall ?? -1)) fullPrecision = candidate;
     if (isPair) {
       if (better(candidate, pair)) pair = candidate;
     } else if (better(candidate, single)) single = candidate;
@@ -145,5 +157,11 @@ export function bestFixedThresholds(
         true,
       );
     }
-  return { single: single as FixedThresholdResult, pair: pair as FixedThresholdResult, perfect };
+  return {
+    single: single as FixedThresholdResult,
+    pair: pair as FixedThresholdResult,
+    perfect,
+    fullRecall,
+    fullPrecision,
+  };
 }
