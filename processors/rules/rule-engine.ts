@@ -17,7 +17,7 @@ import { GroupIndex } from "./group-index.ts";
 import { fingerprintOf } from "./matchers.ts";
 import { RestoredFirings } from "./restored-firings.ts";
 import { isNegativeDelta } from "./selection.ts";
-import type { Reading, RuleSpec } from "./spec.ts";
+import { type Reading, type RuleSpec, specStatus } from "./spec.ts";
 
 /** Where a rule's alerts go (and its word on restored ones). */
 export type Emit = (item: Alert | AlertLiveness) => void;
@@ -293,17 +293,7 @@ export class RuleEngine {
     const s = this.spec;
     bytes += s.judge.bytes?.() ?? 0;
     return {
-      rule: s.rule,
-      type: s.type,
-      severity: s.severity,
-      component: s.component,
-      threshold: s.threshold,
-      comparison: s.comparison,
-      aggregation: s.aggregation,
-      metrics: s.selection.metrics,
-      window_seconds: s.windowMs / 1000,
-      ...(s.type === "spike" ? { baseline_window_seconds: s.baselineMs / 1000 } : {}),
-      check_interval_seconds: s.checkIntervalMs / 1000,
+      ...specStatus(s),
       series: this.groups.size,
       max_series: s.maxSeries,
       series_over_limit: this.seriesOverLimit,

@@ -1,4 +1,5 @@
 // The normalised, compiled form of a rule's config that the engine runs on (times in ms).
+import type { ComponentStatus } from "../../src/component.ts";
 import type { Severity } from "../../src/signal.ts";
 import type { Judge } from "./judge.ts";
 import type { GroupKeyer } from "./matchers.ts";
@@ -103,4 +104,21 @@ export function resolveAggregation(
 /** Aggregations whose value grows with the window's length: a partly covered window reads low. */
 export function scalesWithWindow(agg: ResolvedAggregation): boolean {
   return agg === "rate" || agg === "sum" || agg === "count";
+}
+
+/** What a rule is, as its status shows it (the counters come from the engine and the judge). */
+export function specStatus(s: RuleSpec): ComponentStatus {
+  return {
+    rule: s.rule,
+    type: s.type,
+    severity: s.severity,
+    component: s.component,
+    threshold: s.threshold,
+    comparison: s.comparison,
+    aggregation: s.aggregation,
+    metrics: s.selection.metrics,
+    window_seconds: s.windowMs / 1000,
+    ...(s.type === "spike" ? { baseline_window_seconds: s.baselineMs / 1000 } : {}),
+    check_interval_seconds: s.checkIntervalMs / 1000,
+  };
 }
