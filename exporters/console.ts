@@ -1,7 +1,15 @@
 // Console exporter: one readable line per alert, digest or error, on stdout (or stderr).
 import { z } from "zod";
 import { defineFactory, type Exporter } from "../src/component.ts";
-import { type Alert, type Digest, digestCount, type ErrorEvent, type Item } from "../src/signal.ts";
+import { durationText, incidentSize, offsetText } from "../src/incident.ts";
+import {
+  type Alert,
+  type Digest,
+  digestCount,
+  type ErrorEvent,
+  type IncidentInfo,
+  type Item,
+} from "../src/signal.ts";
 import { silenceDuration } from "../src/silences/silence.ts";
 import { summaryExamples, summaryHead } from "./slack-format.ts";
 
@@ -58,13 +66,32 @@ export function formatItem(item: Item): string | undefined {
 }
 
 export function formatAlert(a: Alert): string {
+  if (a.incident && incidentSize(a.incident) > 1) return formatIncident(a, a.incident);
+  return `${new Date(a.at).toISOString()} ${alertBody(a)}`;
+}
+
+function alertBody(a: Alert): string {
   const status = a.status.toUpperCase();
   const level = a.escalationLevel ? ` level ${a.escalationLevel}` : "";
   const values = describeValues(a);
   // Rules usually name their labels in the summary already; print them only when they do not.
   const named = Object.entries(a.labels).every(([k, v]) => a.summary.includes(`${k}=${v}`));
   const labels = named ? "" : formatLabels(a.labels);
-  return `${new Date(a.at).toISOString()} ${status}${level} ${a.severity} [${a.component}] ${a.rule}: ${a.summary}${values}${labels}`;
+  return `${status}${level} ${a.severity} [${a.component}] ${a.rule}: ${a.summary}${values}${labels}`;
+}
+
+/** A head line (status, incident id, cause), then one line per member: offset, the alert, why. */
+function formatIncident(a: Alert, info: IncidentInfo): string {
+  const level = a.escalationLevel ? ` level ${a.escalationLevel}` : "";
+  const size = incidentSize(info);
+  const after = info.durationMs === undefined ? "" : `, resolved after ${durationText(info.durationMs)}`;
+  const head = `${new Date(a.at).toISOString()} ${a.status.toUpperCase()}${level} ${a.severity} incident ${info.id}: ${info.cause} + ${size - 1} related${after}`;
+  const members = info.members.map((m, i) => {
+    const why = m.reason ?? (i === 0 ? "likely cause" : "");
+    return `  ${offsetText(m.offsetMs)} ${alertBody(m.alert)}${why ? ` — ${why}` : ""}`;
+  });
+  const counted = (info.summarised ?? []).map((s) => `  ${summaryHead(s)}: ${summaryExamples(s)}`);
+  return [head, ...members, ...counted].join("\n");
 }
 
 function describeValues(a: Alert): string {

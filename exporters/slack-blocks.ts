@@ -1,5 +1,6 @@
 // Slack messages a person reads in one glance: alerts, digests and the test message, always
 // inside Slack's limits (alerts truncate their labels; digests split into several messages).
+import { incidentSize } from "../src/incident.ts";
 import {
   type Alert,
   type Digest,
@@ -99,7 +100,8 @@ export function renderAlert(alert: Alert, options: RenderOptions): SlackMessage[
   const mention = options.mentionChannel ? "<!channel> " : "";
   blocks.push(section(`${mention}${escapeMrkdwn(alert.summary)}`));
   blocks.push(fieldsSection(alertFields(alert, options)));
-  const footer = context([`${slackDate(alert.at)} · \`${escapeMrkdwn(alert.fingerprint)}\``]);
+  const incident = alert.incident ? ` · incident \`${escapeMrkdwn(alert.incident.id)}\`` : "";
+  const footer = context([`${slackDate(alert.at)} · \`${escapeMrkdwn(alert.fingerprint)}\`${incident}`]);
   // One line per pair (newlines inside values folded) so the "…and N more" count stays exact.
   const line = ([k, v]: [string, unknown]) =>
     `\`${escapeMrkdwn(k)}\`: ${escapeMrkdwn(String(v).replace(/\s+/g, " "))}`;
@@ -122,8 +124,10 @@ export function digestLine(alert: Alert): string {
   const emoji = alert.status === "firing" ? SEVERITY_EMOJI[alert.severity] : alertEmoji(alert);
   const times = Number(alert.details?.muted_notices);
   const muted = times > 1 ? ` · muted ${times}×` : "";
+  const size = alert.incident ? incidentSize(alert.incident) : 1;
+  const incident = size > 1 ? ` · incident of ${size} alerts` : "";
   return truncate(
-    `${emoji} *${escapeMrkdwn(alert.rule)}* · ${statusWord(alert)}${labels ? ` · ${labels}` : ""}${value}${muted}`,
+    `${emoji} *${escapeMrkdwn(alert.rule)}* · ${statusWord(alert)}${labels ? ` · ${labels}` : ""}${value}${incident}${muted}`,
     600,
   );
 }

@@ -11,10 +11,15 @@ import { classifyHttpStatus, type DeliveryOutcome } from "../src/delivery/outcom
 import { type DeliveryDestination, DeliveryQueue } from "../src/delivery/queue.ts";
 import { partWindow } from "../src/delivery/send-window.ts";
 import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
+import { groupsOthers } from "../src/incident.ts";
 import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
 import { type Alert, type Digest, digestCount, type Item } from "../src/signal.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
 import type { SlackMessage } from "./slack-format.ts";
+import { type IncidentAlert, renderIncident } from "./slack-incident.ts";
+
+/** An incident of several alerts; one of a single alert is sent as that alert. */
+const isIncidentAlert = (a: Alert): a is IncidentAlert => groupsOthers(a);
 
 export const slackConfigSchema = z
   .strictObject({
@@ -120,7 +125,14 @@ function slackOutcome(error: unknown, retryAfter: string | null, url: string): D
 export function noticeIdentity(item: Alert | Digest): string {
   const parts =
     item.kind === "alert"
-      ? [item.fingerprint, item.status, item.startsAt, item.escalationLevel ?? 0]
+      ? [
+          item.fingerprint,
+          item.status,
+          item.startsAt,
+          item.escalationLevel ?? 0,
+          // An incident's updates share its fingerprint, status and start: its revision tells them apart.
+          ...(item.incident ? [item.incident.id, item.incident.revision] : []),
+        ]
       : ["digest", item.route, item.windowStart, ...item.alerts.map((a) => `${a.fingerprint}@${a.startsAt}`)];
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
@@ -184,7 +196,12 @@ export function createSlackExporter(
         if (item.kind !== "alert" && item.kind !== "digest") continue;
         const { destination, mention } = route(item);
         const options: RenderOptions = { environment, mentionChannel: mention };
-        const messages = item.kind === "alert" ? renderAlert(item, options) : renderDigest(item, options);
+        const messages =
+          item.kind === "digest"
+            ? renderDigest(item, options)
+            : isIncidentAlert(item)
+              ? renderIncident(item, options)
+              : renderAlert(item, options);
         const rule = item.kind === "alert" ? item.rule : `digest(${digestCount(item)})`;
         const identity = noticeIdentity(item);
         messages.forEach((message, part) => {

@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
+import { groupsOthers } from "../src/incident.ts";
 import { type Alert, type AlertLiveness, fingerprintHash, type Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { nonNegativeNumber } from "./rules/schema.ts";
@@ -248,8 +249,9 @@ export function createCooldown(
         e.held = undefined;
         e.timer = undefined;
         forgetHeld(item.fingerprint);
-        if (!e.open) {
+        if (!e.open && !groupsOthers(item)) {
           // The held firing was a re-fire after an announced resolve: neither went out, neither will.
+          // (An incident's resolve that lists other alerts is news, not a repeat: it goes.)
           state.suppressed++;
           logger.debug({ fingerprint: item.fingerprint }, "resolve of a suppressed firing dropped");
           return;

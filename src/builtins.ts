@@ -8,6 +8,7 @@ import { anomalyFactory } from "../processors/anomaly.ts";
 import { cooldownFactory } from "../processors/cooldown.ts";
 import { escalationFactory } from "../processors/escalation.ts";
 import { exceptionsProcessorFactory } from "../processors/exceptions.ts";
+import { incidentsFactory } from "../processors/incidents.ts";
 import { logMetricsProcessorFactory } from "../processors/logmetrics.ts";
 import { scrubProcessorFactory } from "../processors/scrub.ts";
 import { silenceFactory } from "../processors/silence.ts";
@@ -35,6 +36,7 @@ export const builtinFactories: readonly ComponentFactory[] = [
   thresholdFactory,
   spikeFactory,
   anomalyFactory,
+  incidentsFactory,
   cooldownFactory,
   escalationFactory,
   throttleFactory,

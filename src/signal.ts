@@ -160,6 +160,37 @@ export interface Alert {
   readonly details?: Readonly<Record<string, string | number | boolean>>;
   /** Set by the throttle on what it lets through: the window the delivery lane keeps at send time. */
   readonly sendWindow?: SendWindow;
+  /**
+   * Set by the `incidents` processor: this notice stands for an incident, related alerts grouped
+   * under their likely cause (whose rule, fingerprint, labels and values the notice carries).
+   */
+  readonly incident?: IncidentInfo;
+}
+
+/** One alert inside an incident notice. */
+export interface IncidentMember {
+  /** The member's latest notice: firing, or resolved (with endsAt). */
+  readonly alert: Alert;
+  /** When it began firing after the incident began, ms (0 for the first). */
+  readonly offsetMs: number;
+  /** Why it was grouped ("shared host.name=db-1 with disk_usage"); absent for the cause. */
+  readonly reason?: string;
+}
+
+/** What an incident notice says beyond its cause: every member, and which notice of the incident it is. */
+export interface IncidentInfo {
+  /** Stable for the incident's life: its opening notice, updates, escalations and resolve share it. */
+  readonly id: string;
+  /** Rule name of the likely cause: the member that fired first (the most upstream of those together). */
+  readonly cause: string;
+  /** Members listed, the cause first, then in firing order. */
+  readonly members: readonly IncidentMember[];
+  /** Members past the processor's `max_members`, counted per rule and status instead of listed. */
+  readonly summarised?: readonly DigestSummary[];
+  /** 1 for the opening notice, one more for each later notice of the incident. */
+  readonly revision: number;
+  /** On the resolve: from the first member's firing to the last member's resolve, ms. */
+  readonly durationMs?: number;
 }
 
 /**

@@ -91,6 +91,7 @@ describe("replay of a synthetic day", { timeout: 120_000 }, () => {
       resolves: 2,
       escalations: 0,
       in_digests: 0,
+      in_incidents: 0,
       messages: 4,
     });
     expect(summary.rules.map((r) => r.rule)).toHaveLength(8); // every seed rule, quiet ones too
@@ -147,13 +148,18 @@ describe("alertpipe replay (CLI)", { timeout: 120_000 }, () => {
       kind: "error",
       error: { type: "ValueError", message: "price is not a number" },
     });
+    // Each alert is an incident of one (the shipped pipeline groups related alerts into incidents).
     expect(notices[2]).toMatchObject({
-      kind: "alert",
+      kind: "incident",
       severity: "critical",
       threshold: 30,
       starts_at: at(14, 0),
+      cause: "system_health",
+      alerts: [{ rule: "system_health", offset_seconds: 0, status: "firing" }],
     });
-    expect(stderr).toMatch(/system_health\s+1\s+1\s+1\s+0\s+3\s+18/); // 3 messages in 4 hours: 18 a day
+    expect(notices[2]?.id).toMatch(/^[0-9a-f]{16}$/);
+    expect(notices.slice(2, 5).map((n) => n.id)).toEqual([notices[2]?.id, notices[2]?.id, notices[2]?.id]);
+    expect(stderr).toMatch(/system_health\s+1\s+1\s+1\s+0\s+0\s+3\s+18/); // 3 messages in 4 hours: 18 a day
     expect(stderr).toContain("request(s) outside --from/--to");
   });
 
@@ -173,7 +179,7 @@ describe("alertpipe replay (CLI)", { timeout: 120_000 }, () => {
         '      resolved   memory_usage  warning  {host.name="scraper-1"}  60%',
       ].join("\n"),
     );
-    expect(stdout).toMatch(/memory_usage\s+2\s+2\s+0\s+3\s+1\s/);
+    expect(stdout).toMatch(/memory_usage\s+2\s+2\s+0\s+3\s+0\s+1\s/);
     expect(stdout).toMatch(/\(digests\)\s+1\s/);
   });
 

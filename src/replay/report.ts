@@ -1,13 +1,14 @@
 // What a replay prints: each notice (text, or one JSON object per line), then a summary per rule.
-// The JSON shape has a `kind` (alert, digest, error; later kinds add their own fields), a `time`
+// The JSON shape has a `kind` (alert, digest, error, incident; each adds its own fields), a `time`
 // (RFC 3339), `rule`, `status` and `labels` on every line.
 import { formatNumber, roundedNumber } from "../../processors/rules/alerts.ts";
-import type { Alert, Notice } from "../signal.ts";
+import { incidentSize, offsetText } from "../incident.ts";
+import type { Alert, IncidentInfo, Notice } from "../signal.ts";
 import type { RecordedNotice } from "../virtual/pipeline.ts";
 import type { ReplayResult } from "./run.ts";
 
 export type NoticeJson = Record<string, unknown> & {
-  kind: Notice["kind"];
+  kind: Notice["kind"] | "incident";
   time: string;
   rule: string | null;
   status: string;
@@ -37,11 +38,38 @@ function alertFields(a: Alert): Record<string, unknown> {
   return out;
 }
 
+/** An incident's own fields: its id, cause, members (with offsets and why) and, resolved, its duration. */
+function incidentFields(info: IncidentInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: info.id,
+    cause: info.cause,
+    revision: info.revision,
+    alerts: info.members.map((m) => ({
+      offset_seconds: m.offsetMs / 1000,
+      ...(m.reason === undefined ? {} : { reason: m.reason }),
+      time: iso(m.alert.at),
+      ...alertFields(m.alert),
+    })),
+  };
+  if (info.summarised) out.summarised = info.summarised;
+  if (info.durationMs !== undefined) out.duration_seconds = info.durationMs / 1000;
+  return out;
+}
+
 /** One notice as a JSON-ready object. */
 export function noticeJson(n: RecordedNotice): NoticeJson {
   const tail: Record<string, unknown> = { pipeline: n.pipeline };
   if (n.atShutdown) tail.at_shutdown = true;
   const notice = n.notice;
+  if (notice.kind === "alert" && notice.incident) {
+    return {
+      kind: "incident",
+      time: iso(n.at),
+      ...alertFields(notice),
+      ...incidentFields(notice.incident),
+      ...tail,
+    } as NoticeJson;
+  }
   if (notice.kind === "alert") {
     return { kind: "alert", time: iso(n.at), ...alertFields(notice), ...tail } as NoticeJson;
   }
@@ -105,6 +133,16 @@ function alertLine(a: Alert): string {
 export function noticeText(n: RecordedNotice): string {
   const when = `${iso(n.at)}${n.atShutdown ? " (at shutdown)" : ""}`;
   const notice = n.notice;
+  if (notice.kind === "alert" && notice.incident && incidentSize(notice.incident) > 1) {
+    const info = notice.incident;
+    const head = `${when}  ${alertLine(notice)}  · incident ${info.id}, ${incidentSize(info)} alerts`;
+    const members = info.members.map(
+      (m, i) =>
+        `      ${offsetText(m.offsetMs).padEnd(9)}${alertLine(m.alert)}  · ${m.reason ?? (i === 0 ? "likely cause" : "")}`,
+    );
+    const counted = (info.summarised ?? []).map((c) => `      +${c.count} more ${c.rule} (${c.status})`);
+    return [head, ...members, ...counted].join("\n");
+  }
   if (notice.kind === "alert") return `${when}  ${alertLine(notice)}`;
   if (notice.kind === "digest") {
     const head = `${when}  digest     route ${notice.route}, ${notice.alerts.length} alert(s)`;
@@ -121,6 +159,8 @@ export interface RuleSummary {
   escalations: number;
   /** Alerts of this rule that went out inside digests. */
   in_digests: number;
+  /** Alerts of this rule that went out inside another alert's incident (not as the cause). */
+  in_incidents: number;
   /** Messages of this rule's own (firing, resolved, escalated notices). */
   messages: number;
 }
@@ -130,7 +170,9 @@ export interface ReplaySummary {
   readonly rules: RuleSummary[];
   readonly digests: number;
   readonly errors: number;
-  /** Everything sent: each alert notice, digest and error is one message. */
+  /** Distinct incidents among the notices (ids). */
+  readonly incidents: number;
+  /** Everything sent: each alert or incident notice, digest and error is one message. */
   readonly messages: number;
 }
 
@@ -139,7 +181,7 @@ export function summarize(result: ReplayResult): ReplaySummary {
   const row = (rule: string) => {
     let r = rows.get(rule);
     if (!r) {
-      r = { rule, firings: 0, resolves: 0, escalations: 0, in_digests: 0, messages: 0 };
+      r = { rule, firings: 0, resolves: 0, escalations: 0, in_digests: 0, in_incidents: 0, messages: 0 };
       rows.set(rule, r);
     }
     return r;
@@ -152,7 +194,21 @@ export function summarize(result: ReplayResult): ReplaySummary {
     else if (a.status === "resolved") r.resolves++;
     else r.escalations++;
   };
+  const incidents = new Set<string>();
+  const grouped = new Set<string>();
+  const members = (a: Alert) => {
+    if (!a.incident) return;
+    incidents.add(a.incident.id);
+    for (const m of a.incident.members) {
+      const key = `${a.incident.id}\u001f${m.alert.fingerprint}`;
+      if (m.alert.fingerprint === a.fingerprint || grouped.has(key)) continue;
+      grouped.add(key);
+      row(m.alert.rule).in_incidents++;
+    }
+  };
   for (const { notice } of result.notices) {
+    if (notice.kind === "alert") members(notice);
+    else if (notice.kind === "digest") for (const a of notice.alerts) members(a);
     if (notice.kind === "alert") {
       const r = row(notice.rule);
       count(notice, r);
@@ -172,6 +228,7 @@ export function summarize(result: ReplayResult): ReplaySummary {
     rules: [...rows.values()].sort((a, b) => a.rule.localeCompare(b.rule)),
     digests,
     errors,
+    incidents: incidents.size,
     messages: result.notices.length,
   };
 }
@@ -182,18 +239,28 @@ function perDay(n: number, days: number): string {
 
 export function summaryText(result: ReplayResult): string {
   const s = summarize(result);
-  const header = ["rule", "firings", "resolves", "escalations", "in digests", "messages", "messages/day"];
+  const header = [
+    "rule",
+    "firings",
+    "resolves",
+    "escalations",
+    "in digests",
+    "in incidents",
+    "messages",
+    "messages/day",
+  ];
   const rows = s.rules.map((r) => [
     r.rule,
     String(r.firings),
     String(r.resolves),
     String(r.escalations),
     String(r.in_digests),
+    String(r.in_incidents),
     String(r.messages),
     perDay(r.messages, s.days),
   ]);
-  rows.push(["(digests)", "", "", "", "", String(s.digests), perDay(s.digests, s.days)]);
-  rows.push(["(exceptions)", "", "", "", "", String(s.errors), perDay(s.errors, s.days)]);
+  rows.push(["(digests)", "", "", "", "", "", String(s.digests), perDay(s.digests, s.days)]);
+  rows.push(["(exceptions)", "", "", "", "", "", String(s.errors), perDay(s.errors, s.days)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     cells
@@ -214,6 +281,7 @@ export function summaryText(result: ReplayResult): string {
     line(header),
     ...rows.map(line),
     "",
-    `${s.messages} message(s) in total, ${perDay(s.messages, s.days)} per day`,
+    `${s.messages} message(s) in total, ${perDay(s.messages, s.days)} per day` +
+      (s.incidents > 0 ? `; ${s.incidents} incident(s)` : ""),
   ].join("\n");
 }

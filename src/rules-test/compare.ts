@@ -98,7 +98,19 @@ export function describeNotice(n: RecordedNotice, origin: number): string {
   return `${formatDuration(n.at - origin)} ${describeNoticeBody(n.notice)}`;
 }
 
+/** What kind a notice is to a test: an alert standing for an incident is an incident. */
+function kindOf(notice: Notice): NonNullable<ExpectedNotice["kind"]> {
+  return notice.kind === "alert" && notice.incident ? "incident" : notice.kind;
+}
+
 function describeNoticeBody(notice: Notice): string {
+  if (notice.kind === "alert" && notice.incident) {
+    const members = notice.incident.members.map(
+      (m) =>
+        `${formatDuration(m.offsetMs)} ${m.alert.rule} ${m.alert.status} ${formatLabels(alertLabels(m.alert))}`,
+    );
+    return `incident (cause ${notice.incident.cause}) ${notice.rule} ${notice.status} ${formatLabels(alertLabels(notice))}: ${members.join("; ")}`;
+  }
   if (notice.kind === "alert") {
     const value = notice.value === undefined ? "" : ` value=${formatNumber(notice.value)}`;
     return `${notice.rule} ${notice.status} ${formatLabels(alertLabels(notice))}${value}`;
@@ -114,6 +126,8 @@ function describeExpected(e: ExpectedNotice): string {
   const parts: string[] = [];
   if (e.at !== undefined) parts.push(formatDuration(e.at));
   if (e.kind !== undefined && e.kind !== "alert") parts.push(e.kind);
+  if (e.offset !== undefined) parts.push(`+${formatDuration(e.offset)}`);
+  if (e.cause !== undefined) parts.push(`cause=${e.cause}`);
   if (e.alertname !== undefined) parts.push(e.alertname);
   if (e.status !== undefined) parts.push(e.status);
   if (e.labels !== undefined) parts.push(formatLabels(e.labels));
@@ -132,9 +146,12 @@ function noticeDifferences(
   origin: number,
 ): string[] {
   const out: string[] = [];
-  const kind = e.kind ?? (e.alerts !== undefined ? "digest" : "alert");
-  if (notice.kind !== kind)
-    return [`expected a${kind === "alert" || kind === "error" ? "n" : ""} ${kind}, got a ${notice.kind}`];
+  const kind = e.kind ?? (e.cause !== undefined ? "incident" : e.alerts !== undefined ? "digest" : "alert");
+  const got = kindOf(notice);
+  if (kind === "alert" ? notice.kind !== "alert" : got !== kind)
+    return [
+      `expected a${/^[aeiu]/.test(kind) ? "n" : ""} ${kind}, got a${/^[aeiu]/.test(got) ? "n" : ""} ${got}`,
+    ];
   if (e.at !== undefined && at !== undefined && at - origin !== e.at)
     out.push(`time: expected ${formatDuration(e.at)}, got ${formatDuration(at - origin)}`);
   if (
@@ -156,6 +173,23 @@ function noticeDifferences(
     return out;
   }
   if (notice.kind !== "alert") return out;
+  const incident = notice.incident;
+  if (incident && e.cause !== undefined && incident.cause !== e.cause)
+    out.push(`cause: expected ${e.cause}, got ${incident.cause}`);
+  if (incident && kind === "incident" && e.alerts !== undefined) {
+    if (e.alerts.length !== incident.members.length)
+      out.push(`incident: expected ${e.alerts.length} alerts, got ${incident.members.length}`);
+    e.alerts.forEach((m, i) => {
+      const member = incident.members[i];
+      if (!member) return;
+      if (m.offset !== undefined && m.offset !== member.offsetMs)
+        out.push(
+          `incident alert ${i + 1}: offset: expected +${formatDuration(m.offset)}, got +${formatDuration(member.offsetMs)}`,
+        );
+      for (const d of noticeDifferences({ ...m, kind: "alert" }, member.alert, undefined, origin))
+        out.push(`incident alert ${i + 1}: ${d}`);
+    });
+  }
   if (e.alertname !== undefined && notice.rule !== e.alertname)
     out.push(`alertname: expected ${e.alertname}, got ${notice.rule}`);
   if (e.status !== undefined && notice.status !== e.status)

@@ -37,7 +37,8 @@ export interface AlertRuleTest {
 
 /** One expected notice: every field given must match, fields left out are not checked. */
 export interface ExpectedNotice {
-  readonly kind?: "alert" | "digest" | "error";
+  /** `alert` matches any alert notice, incidents included (an incident notice is about its cause). */
+  readonly kind?: "alert" | "digest" | "error" | "incident";
   readonly alertname?: string;
   readonly status?: "firing" | "resolved" | "escalated";
   readonly labels?: Readonly<Record<string, string>>;
@@ -45,8 +46,12 @@ export interface ExpectedNotice {
   readonly at?: number;
   readonly value?: number;
   readonly route?: string;
-  /** Digest members, in order. */
+  /** Digest members, or an incident's members (the cause first), in order. */
   readonly alerts?: readonly ExpectedNotice[];
+  /** An incident's likely cause (rule name). */
+  readonly cause?: string;
+  /** An incident member's firing after the incident's start. */
+  readonly offset?: number;
 }
 
 export interface NoticeTest {
@@ -136,7 +141,7 @@ const expectedAlert = z
   );
 
 const noticeFields = {
-  kind: z.enum(["alert", "digest", "error"]).optional(),
+  kind: z.enum(["alert", "digest", "error", "incident"]).optional(),
   alertname: z.string().optional(),
   status: z.enum(["firing", "resolved", "escalated"]).optional(),
   labels: labelSet.optional(),
@@ -146,8 +151,12 @@ const noticeFields = {
   route: z.string().optional(),
 };
 
-const memberNotice = z.strictObject(noticeFields);
-const expectedNotice = z.strictObject({ ...noticeFields, alerts: z.array(memberNotice).optional() });
+const memberNotice = z.strictObject({ ...noticeFields, offset: duration.optional() });
+const expectedNotice = z.strictObject({
+  ...noticeFields,
+  alerts: z.array(memberNotice).optional(),
+  cause: z.string().optional(),
+});
 
 const testCase = z.strictObject({
   name: z.string().default(""),
