@@ -26,6 +26,15 @@ import {
 export type IncidentAlert = Alert & { readonly incident: IncidentInfo };
 
 const MEMBER_LINE_MAX = 600;
+const MAX_TIMELINE = 40;
+const MAX_COUNTED = 10;
+
+/** Alerts accounted for by the first `lines` summary lines (a line counts its rule's alerts). */
+function countedIn(info: IncidentInfo, lines: number): number {
+  let n = 0;
+  for (const s of (info.summarised ?? []).slice(0, Math.max(0, lines))) n += s.count;
+  return n;
+}
 
 function title(alert: IncidentAlert): string {
   const others = incidentSize(alert.incident) - 1;
@@ -103,19 +112,16 @@ export function renderIncident(alert: IncidentAlert, options: RenderOptions): Sl
     section(intro(alert, mention)),
     fieldsSection(fields(alert, options.environment)),
   ];
-  const lines = [
-    "*Timeline*",
-    ...info.members.map((m) => memberLine(m, info, alert.startsAt)),
-    ...(info.summarised ?? []).map(summaryLine),
-  ];
-  const chunks = packLines(lines, MEMBER_LINE_MAX);
+  // A reader takes in a few dozen lines: past MAX_TIMELINE members the rest are counted.
+  const shown = info.members.slice(0, MAX_TIMELINE).map((m) => memberLine(m, info, alert.startsAt));
+  const counted = (info.summarised ?? []).slice(0, MAX_COUNTED).map(summaryLine);
+  const chunks = packLines(["*Timeline*", ...shown, ...counted], MEMBER_LINE_MAX);
   const budget = LIMITS.blocks - blocks.length - 2; // the "not shown" note and the footer
   blocks.push(...chunks.slice(0, budget).map(section));
-  if (chunks.length > budget) {
-    const shown = chunks.slice(0, budget).join("\n").split("\n").length - 1;
-    blocks.push(context([`…and ${lines.length - 1 - shown} more alerts not shown`]));
-  }
-  const update = info.revision > 1 && alert.status === "firing" ? ` · update ${info.revision - 1}` : "";
+  const listed = chunks.slice(0, budget).join("\n").split("\n").length - 1;
+  const hidden = incidentSize(info) - Math.min(listed, shown.length) - countedIn(info, listed - shown.length);
+  if (hidden > 0) blocks.push(context([`…and ${hidden} more alerts not shown`]));
+  const update = info.revision > 1 && alert.status === "firing" ? " · updated" : "";
   blocks.push(context([`${slackDate(alert.at)} · incident \`${escapeMrkdwn(info.id)}\`${update}`]));
   const fallback = incidentFallback(alert, options);
   return [{ text: fallback, attachments: [{ color: alertColour(alert), fallback, blocks }] }];

@@ -8,57 +8,9 @@ import { type IncidentsProcessor, incidentsFactory } from "../processors/inciden
 import { isIncidentDirectory } from "../src/incident.ts";
 import type { Alert, Item } from "../src/signal.ts";
 import { alert } from "./support/alerts.ts";
+import { db, disk, health, memory, rpc } from "./support/incident-fixtures.ts";
 import { build } from "./support/processors.ts";
 import { MIN, SEC, VirtualClock } from "./support/virtual-clock.ts";
-
-const db = (status: Alert["status"] = "firing", at = 0) =>
-  alert("database_failures{}", status, {
-    severity: "critical",
-    component: "database",
-    value: 12,
-    unit: "failures",
-    threshold: 5,
-    summary: "database_failures is 12 failures (above 5)",
-    startsAt: at,
-    at,
-  });
-const rpc = (status: Alert["status"] = "firing", at = 30 * SEC) =>
-  alert("rpc_error_rate{}", status, {
-    severity: "critical",
-    component: "database",
-    value: 40,
-    unit: "%",
-    startsAt: at,
-    at,
-  });
-const health = (status: Alert["status"] = "firing", at = 60 * SEC, service = "roaster-scraper") =>
-  alert(`system_health{service.name="${service}"}`, status, {
-    severity: "critical",
-    component: "system",
-    labels: { "service.name": service },
-    value: 15,
-    startsAt: at,
-    at,
-  });
-const disk = (host: string, status: Alert["status"] = "firing", at = 45 * SEC) =>
-  alert(`disk_usage{host.name="${host}"}`, status, {
-    severity: "critical",
-    component: "system",
-    labels: { "host.name": host, "system.filesystem.mountpoint": "/data" },
-    value: 95,
-    unit: "%",
-    startsAt: at,
-    at,
-  });
-const memory = (host: string, status: Alert["status"] = "firing", at = 0) =>
-  alert(`memory_usage{host.name="${host}"}`, status, {
-    component: "system",
-    labels: { "host.name": host },
-    value: 92,
-    unit: "%",
-    startsAt: at,
-    at,
-  });
 
 async function chain(
   config: Record<string, unknown> = {},

@@ -29,8 +29,8 @@ const within = (offset: number, ranges: readonly (readonly [number, number])[]) 
 const memoryAt = (offset: number) =>
   within(offset, BREACHES.memory) ? 0.92 : within(offset, BREACHES.memoryMild) ? 0.87 : 0.6;
 
-const nanos = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
-const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
+export const nanos = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
+export const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
 const RESOURCE = { attributes: [str("service.name", "roaster-scraper"), str("host.name", "scraper-1")] };
 const BOUNDS = [0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
