@@ -76,6 +76,8 @@ export type IncidentsConfig = z.output<typeof incidentsConfigSchema>;
 
 export type IncidentsStatus = {
   enabled: boolean;
+  /** Stored incidents still loading (alerts wait behind them). */
+  restoring: boolean;
   open_incidents: number;
   incidents: { id: string; cause: string; alerts: number; firing: number; severity: string; since: string }[];
   opened: number;
@@ -280,11 +282,15 @@ export function createIncidents(
     save();
   };
 
+  /** While the stored incidents load (a Redis round trip), alerts queue behind them, in order. */
+  let restoring = false;
   const restore = () => {
     if (!store || !ns) return;
+    restoring = true;
     sequencer.run(
       () =>
         andThen(store.state.list(ns, scheduler.now()), (entries) => {
+          restoring = false;
           for (const { value } of entries) {
             const incident = restoreIncident(book, value);
             if (!incident) continue;
@@ -296,12 +302,16 @@ export function createIncidents(
           }
           if (counts.restored > 0) later(sweepOrphans, ORPHAN_GRACE_MS);
         }),
-      (err) => logger.warn({ err: String(err) }, "incidents: could not restore open incidents"),
+      (err) => {
+        restoring = false;
+        logger.warn({ err: String(err) }, "incidents: could not restore open incidents");
+      },
     );
   };
 
   const status = (): IncidentsStatus => ({
     enabled: config.enabled,
+    restoring,
     open_incidents: book.size,
     // Rule names and counts only: the status endpoint is unauthenticated, label values may be personal.
     incidents: [...book.incidents.values()].slice(0, STATUS_LISTED).map((i) => {
@@ -347,7 +357,7 @@ export function createIncidents(
     sequencer,
     logger,
     handle: (item, emit) => {
-      if (!store || sequencer.pending === 0) return handle(item, emit);
+      if (!restoring) return handle(item, emit);
       sequencer.run(
         () => handle(item, emit),
         (err) => {
