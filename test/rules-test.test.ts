@@ -194,6 +194,61 @@ tests:
   });
 });
 
+describe("incident notices in a rule test", () => {
+  const cascade = `
+tests:
+  - name: cascade
+    interval: 30s
+    input_series:
+      - series: 'pipeline.db.failures'
+        type: counter
+        values: '0x10 6+2x20'
+      - series: 'pipeline.health.score{service.name="svc-a"}'
+        values: '95x12 15x20'
+    notice_test:
+      - until: 25m
+        exp_notices:`;
+
+  it("expects an incident by its cause and members (with their offsets)", async () => {
+    const failures = await failuresOf(`${cascade}
+          - { kind: incident, at: 5m30s, cause: database_failures, alerts: [{ alertname: database_failures }] }
+          - kind: incident
+            at: 10m30s
+            cause: database_failures
+            alerts:
+              - { alertname: database_failures, offset: 0s }
+              - { alertname: system_health, offset: 1m, labels: { service.name: svc-a } }
+          # an incident notice is an alert about its cause: alert expectations match it too
+          - { at: 20m30s, alertname: database_failures, status: escalated }
+          - { at: 22m, kind: incident, status: resolved } # no data since 16m: resolved stale
+`);
+    expect(failures).toEqual([]);
+  });
+
+  it("says how an incident differs: its cause, a member's offset, the members' count", async () => {
+    const failures = await failuresOf(`${cascade}
+          - { kind: incident, at: 5m30s, cause: database_failures }
+          - kind: incident
+            cause: system_health
+            alerts:
+              - { alertname: database_failures }
+              - { alertname: system_health, offset: 30s }
+              - { alertname: rpc_error_rate }
+          - { kind: incident, status: escalated }
+`);
+    expect(failures.join("\n")).toContain(
+      "~ exp #2 / got #2: cause: expected system_health, got database_failures",
+    );
+    expect(failures.join("\n")).toContain("~ exp #2 / got #2: incident: expected 3 alerts, got 2");
+    expect(failures.join("\n")).toContain(
+      "~ exp #2 / got #2: incident alert 2: offset: expected +30s, got +1m",
+    );
+    expect(failures).toContain(
+      '  2. 10m30s incident (cause database_failures) database_failures firing {severity="critical"}: +0s database_failures firing {severity="critical"}; +1m system_health firing {service.name="svc-a", severity="critical"}',
+    );
+  });
+});
+
 describe("the otlp receiver and stale markers", () => {
   it("takes a point flagged no-recorded-value (OTLP's staleness marker) as no data, not as an error", () => {
     const normalizer = new OtlpNormalizer({ now: () => 1_000 });

@@ -107,7 +107,7 @@ function describeNoticeBody(notice: Notice): string {
   if (notice.kind === "alert" && notice.incident) {
     const members = notice.incident.members.map(
       (m) =>
-        `${formatDuration(m.offsetMs)} ${m.alert.rule} ${m.alert.status} ${formatLabels(alertLabels(m.alert))}`,
+        `+${formatDuration(m.offsetMs)} ${m.alert.rule} ${m.alert.status} ${formatLabels(alertLabels(m.alert))}`,
     );
     return `incident (cause ${notice.incident.cause}) ${notice.rule} ${notice.status} ${formatLabels(alertLabels(notice))}: ${members.join("; ")}`;
   }
