@@ -50,10 +50,10 @@ export const incidentsConfigSchema = z
       description:
         'Alerts firing within this many seconds of an incident\'s first are "together": the most upstream of them is the cause, and the opening notice waits this long to name it. 0 = those of the same instant (one export, one check tick).',
     }),
-    group_by: z
-      .array(z.string().min(1))
-      .default(["service.name", "host.name"])
-      .meta({ description: "Labels that identify a resource: alerts sharing a value of one are related." }),
+    group_by: z.array(z.string().min(1)).default(["service.name", "host.name", "instance"]).meta({
+      description:
+        "Labels that identify a resource: alerts sharing a value of one are related, alerts with different values of one are not (instance: alerts posted by Prometheus).",
+    }),
     host_label: z.string().min(1).default("host.name").meta({
       description: "The label naming an alert's host, for links that hold on the same host only.",
     }),

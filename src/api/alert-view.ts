@@ -23,10 +23,11 @@ export async function gettableAlerts(ctx: ApiContext): Promise<GettableAlert[]> 
   const resolveTimeoutMs = ctx.config.service.status.resolve_timeout * 1000;
   const components = [...ctx.graph.processors.map((p) => p.instance), ctx.intake];
   return currentAlerts(components)
-    .map(({ alert, processed }) =>
+    .map(({ alert, processed, incident }) =>
       gettableAlert({
         alert,
         processed,
+        ...(incident ? { incident } : {}),
         active,
         receivers,
         nowMs,

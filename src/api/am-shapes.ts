@@ -1,5 +1,6 @@
 // Alertmanager v2 JSON shapes (api/v2/openapi.yaml): gettableAlert, gettableSilence, and the
 // conversions from alertpipe's alerts and silences. Label names are shown in Prometheus form.
+import type { IncidentMembership } from "../incident.ts";
 import { defaultScrubber } from "../scrub/scrub.ts";
 import { type Alert, fingerprintHash } from "../signal.ts";
 import { alertLabelSet, type LabelSet } from "../silences/labels.ts";
@@ -52,9 +53,22 @@ export function annotationsOf(alert: Alert): Record<string, string> {
   return defaultScrubber.value(out);
 }
 
+/** An incident member's annotations: which incident, its likely cause, this alert's part in it. */
+function incidentAnnotations(m: IncidentMembership | undefined): Record<string, string> {
+  if (!m) return {};
+  return {
+    incident_id: m.id,
+    incident_cause: m.cause,
+    incident_role: m.role,
+    incident_alerts: String(m.alerts),
+  };
+}
+
 export interface AlertViewInput {
   readonly alert: Alert;
   readonly processed: boolean;
+  /** The open incident it belongs to. */
+  readonly incident?: IncidentMembership;
   /** Active silences, to find those muting it. */
   readonly active: readonly Silence[];
   readonly receivers: readonly string[];
@@ -71,7 +85,7 @@ export function gettableAlert(input: AlertViewInput): GettableAlert {
   const generator = alert.details?.generator_url;
   return {
     labels: { ...labels },
-    annotations: annotationsOf(alert),
+    annotations: { ...annotationsOf(alert), ...incidentAnnotations(input.incident) },
     startsAt: iso(alert.startsAt),
     endsAt: iso(input.endsAt),
     updatedAt: iso(alert.at),

@@ -1,5 +1,7 @@
 // Capabilities the API looks for on pipeline components (by shape, never by type name): who knows
-// which alerts fire now, and through which point their notices have passed.
+// which alerts fire now, through which point their notices have passed, and which incident each
+// belongs to.
+import { type IncidentMembership, isIncidentDirectory } from "../incident.ts";
 import type { Alert } from "../signal.ts";
 
 /** A component that can list the alerts firing now (rules: their firing groups; silence: what passed). */
@@ -24,6 +26,8 @@ export interface CurrentAlert {
   readonly alert: Alert;
   /** False while no notice of it has passed the pipeline's ledger (e.g. held by a cooldown). */
   readonly processed: boolean;
+  /** The open incident it belongs to, when the pipeline groups alerts into incidents. */
+  readonly incident?: IncidentMembership;
 }
 
 /** Every firing alert the sources know, once per fingerprint (the freshest notice wins). */
@@ -38,8 +42,16 @@ export function currentAlerts(components: readonly unknown[]): CurrentAlert[] {
     }
   }
   const ledgers = components.filter(isNoticeLedger);
-  return [...byFingerprint.values()].map((alert) => ({
-    alert,
-    processed: ledgers.length === 0 || ledgers.some((l) => l.hasProcessed(alert.fingerprint)),
-  }));
+  const directories = components.filter(isIncidentDirectory);
+  return [...byFingerprint.values()].map((alert) => {
+    const incident = directories.map((d) => d.incidentOf(alert.fingerprint)).find((m) => m !== undefined);
+    // A member's notices are its incident's: they carry the incident's (its cause's) fingerprint.
+    const passed = (l: NoticeLedger) =>
+      l.hasProcessed(alert.fingerprint) || (incident !== undefined && l.hasProcessed(incident.fingerprint));
+    return {
+      alert,
+      processed: ledgers.length === 0 || ledgers.some(passed),
+      ...(incident ? { incident } : {}),
+    };
+  });
 }

@@ -15,6 +15,15 @@ interface Listed {
   status: { state: string; silencedBy: string[] };
 }
 
+/** "3fb7d8fa cause", "3fb7d8fa ← database_failures": the alert's incident, from its annotations. */
+function incidentText(annotations: Record<string, string>): string {
+  const id = annotations.incident_id;
+  if (!id) return "";
+  return annotations.incident_role === "cause"
+    ? `${id.slice(0, 8)} cause`
+    : `${id.slice(0, 8)} ← ${annotations.incident_cause}`;
+}
+
 export async function alertsCommand(argv: string[]): Promise<number> {
   const parsed = parseClientArgs("alerts", USAGE, argv, {
     silenced: { type: "boolean", short: "s" },
@@ -43,12 +52,13 @@ export async function alertsCommand(argv: string[]): Promise<number> {
         severity,
         shortTime(a.startsAt),
         a.status.state,
+        incidentText(a.annotations),
         a.annotations.summary ?? "",
         pairs.join(" "),
       ];
     });
     process.stdout.write(
-      `${table(["Alertname", "Severity", "Starts At", "State", "Summary", "Labels"], rows)}\n`,
+      `${table(["Alertname", "Severity", "Starts At", "State", "Incident", "Summary", "Labels"], rows)}\n`,
     );
     return 0;
   } catch (error) {

@@ -14,6 +14,8 @@ export interface ApiOptions {
   /** Extra keys under service.status (YAML, indented 4 spaces). */
   readonly status?: string;
   readonly state?: StateStore;
+  /** The incidents processor after the rule (before cooldown), as in the shipped pipeline. */
+  readonly incidents?: boolean;
 }
 
 export interface ApiHarness {
@@ -44,6 +46,7 @@ processors:
     severity: critical
     component: system
     check_interval: 0.1
+  incidents: {}
   cooldown: { default: 5 }
   escalation: { delay: 15 }
   silence: {}
@@ -59,7 +62,7 @@ ${options.status ?? ""}
   pipelines:
     alerts:
       receivers: [otlp]
-      processors: [threshold/system_health, cooldown, escalation, silence, throttle, scrub]
+      processors: [threshold/system_health, ${options.incidents ? "incidents, " : ""}cooldown, escalation, silence, throttle, scrub]
       exporters: [slack]
 `;
 }
