@@ -11,6 +11,7 @@ import {
   context,
   escapeMrkdwn,
   fieldsSection,
+  formatValue,
   header,
   LIMITS,
   labelPairs,
@@ -46,7 +47,13 @@ function title(alert: IncidentAlert): string {
 export function memberLine(m: IncidentMember, incident: IncidentInfo, startsAt: number): string {
   const a = m.alert;
   const labels = labelPairs(a.labels).map(escapeMrkdwn).join(", ");
-  const value = valueText(a);
+  // A resolved member's value is where it ended, not a breach: no threshold beside it.
+  const value =
+    a.status === "resolved"
+      ? a.value === undefined
+        ? ""
+        : `now ${formatValue(a.value, a.unit)}`
+      : valueText(a);
   const ended =
     a.status === "resolved" && a.endsAt !== undefined ? ` · resolved ${offsetText(a.endsAt - startsAt)}` : "";
   const why =

@@ -92,7 +92,7 @@ describe("an incident in Slack", () => {
       "*Resolved* after 12 min: all 3 alerts. Likely cause was *database_failures* (database).",
     );
     expect(blockText(m)).toContain(
-      "`+30 s` · ✅ *rpc_error_rate* · 40 % · same component: database (with database_failures) · resolved +10 min 30 s",
+      "`+30 s` · ✅ *rpc_error_rate* · now 40 % · same component: database (with database_failures) · resolved +10 min 30 s",
     );
     expect(fields(m)).toContain("*Duration*\n12 min");
     expect(attachment(m).color).toBe("#2EB67D");
