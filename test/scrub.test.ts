@@ -5,8 +5,9 @@ import { renderAlert } from "../exporters/slack-blocks.ts";
 import { scrubProcessorFactory } from "../processors/scrub.ts";
 import { luhnValid } from "../src/scrub/patterns.ts";
 import { createScrubber, defaultScrubber } from "../src/scrub/scrub.ts";
-import type { ErrorEvent, Item } from "../src/signal.ts";
+import type { Alert, ErrorEvent, Item } from "../src/signal.ts";
 import { testContext } from "./support/context.ts";
+import { disk, incidentNotices, memory } from "./support/incident-fixtures.ts";
 import { alert, digest } from "./support/notice-fixtures.ts";
 
 const scrub = defaultScrubber.text;
@@ -236,6 +237,27 @@ describe("scrubbing items", () => {
     expect(s.fingerprint).toBe("rule|user=[email]");
     expect(s.status).toBe("firing");
     expect(a.summary).toBe("failed for jane@example.com");
+  });
+
+  it("scrubs every member of an incident, keeping the incident's id, offsets and reasons", () => {
+    const owned = disk("h1", "firing", 20_000);
+    const [, update] = incidentNotices([
+      memory("h1"),
+      {
+        ...owned,
+        labels: { ...owned.labels, owner: "bob@example.com" },
+        summary: "full, ask bob@example.com",
+      },
+    ]);
+    const s = defaultScrubber.item(update as Alert);
+    expect(s.incident?.id).toBe(update?.incident?.id);
+    expect(
+      s.incident?.members.map((m) => [m.offsetMs, m.reason, m.alert.labels.owner, m.alert.summary]),
+    ).toEqual([
+      [0, undefined, undefined, 'memory_usage{host.name="h1"} firing'],
+      [20_000, "shared host.name=h1 (with memory_usage)", "[email]", "full, ask [email]"],
+    ]);
+    expect(s.summary).not.toContain("bob@example.com");
   });
 
   it("scrubs digests and error events (message, stack, contexts, user), keeping trace ids", () => {
