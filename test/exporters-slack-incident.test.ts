@@ -11,15 +11,17 @@ import { alert } from "./support/alerts.ts";
 import { testContext } from "./support/context.ts";
 import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
 import { db, health, incidentNotices, rpc } from "./support/incident-fixtures.ts";
-import { blockText, expectWithinSlackLimits } from "./support/slack-limits.ts";
+import {
+  attachment,
+  blockText,
+  delivered,
+  expectWithinSlackLimits,
+  fields,
+  headerText,
+} from "./support/slack-limits.ts";
 import { MIN, SEC } from "./support/virtual-clock.ts";
 
 type Obj = Record<string, unknown>;
-const attachment = (m: Obj) => (m.attachments as Obj[])[0] as Obj;
-const blocks = (m: Obj) => attachment(m).blocks as Obj[];
-const headerText = (m: Obj) => ((blocks(m)[0] as Obj).text as Obj).text as string;
-const fields = (m: Obj) =>
-  ((blocks(m).find((b) => b.fields) as Obj).fields as Obj[]).map((f) => f.text as string);
 
 /** The cascade's notices: open, two updates, resolve (no cooldown in between). */
 const cascade = () =>
@@ -36,12 +38,7 @@ describe("an incident in Slack", () => {
   let slack: FakeSlack;
   let exporter: Exporter;
 
-  async function send(items: Parameters<Exporter["export"]>[0]): Promise<Obj[]> {
-    const before = slack.requests.length;
-    await exporter.export(items);
-    await (exporter as unknown as { queue: { whenIdle(): Promise<void> } }).queue.whenIdle();
-    return slack.requests.slice(before).map((r) => r.body);
-  }
+  const send = (items: Parameters<Exporter["export"]>[0]) => delivered(exporter, slack, items);
 
   beforeEach(async () => {
     slack = await startFakeSlack();

@@ -7,14 +7,16 @@ import type { Alert } from "../src/signal.ts";
 import { testContext } from "./support/context.ts";
 import { type FakeSlack, startFakeSlack } from "./support/fake-slack.ts";
 import { alert, digest, spikeAlert, T0 } from "./support/notice-fixtures.ts";
-import { blockText, expectWithinSlackLimits } from "./support/slack-limits.ts";
+import {
+  attachment,
+  blockText,
+  delivered,
+  expectWithinSlackLimits,
+  fields,
+  headerText,
+} from "./support/slack-limits.ts";
 
 type Obj = Record<string, unknown>;
-const attachment = (m: Obj) => (m.attachments as Obj[])[0] as Obj;
-const blocks = (m: Obj) => attachment(m).blocks as Obj[];
-const headerText = (m: Obj) => ((blocks(m)[0] as Obj).text as Obj).text as string;
-const fields = (m: Obj) =>
-  ((blocks(m).find((b) => b.fields) as Obj).fields as Obj[]).map((f) => f.text as string);
 
 describe("slack exporter payloads (through the webhook client to a local Slack)", () => {
   let slack: FakeSlack;
@@ -30,12 +32,7 @@ describe("slack exporter payloads (through the webhook client to a local Slack)"
     return slackExporterFactory.create(parsed, testContext({ id: "slack" }));
   }
 
-  async function send(items: Parameters<Exporter["export"]>[0]): Promise<Obj[]> {
-    const before = slack.requests.length;
-    await exporter.export(items);
-    await (exporter as unknown as { queue: { whenIdle(): Promise<void> } }).queue.whenIdle();
-    return slack.requests.slice(before).map((r) => r.body);
-  }
+  const send = (items: Parameters<Exporter["export"]>[0]) => delivered(exporter, slack, items);
 
   beforeEach(async () => {
     slack = await startFakeSlack();

@@ -52,52 +52,23 @@ describe("incidents on a replayed database cascade", { timeout: 120_000 }, () =>
       [30, "rpc_error_rate", status],
       [60, "system_health", status],
     ];
+    const incident = (ms: number, status: string, rule: string, alerts: unknown[]) => ({
+      time: at(ms),
+      kind: "incident",
+      status,
+      rule,
+      alerts,
+    });
     expect(notices.map(brief)).toEqual([
-      {
-        time: at(0),
-        kind: "incident",
-        status: "firing",
-        rule: "database_failures",
-        alerts: [[0, "database_failures", "firing"]],
-      },
-      {
-        time: at(45 * SEC),
-        kind: "incident",
-        status: "firing",
-        rule: "disk_usage",
-        alerts: [[0, "disk_usage", "firing"]],
-      },
+      incident(0, "firing", "database_failures", [[0, "database_failures", "firing"]]),
+      incident(45 * SEC, "firing", "disk_usage", [[0, "disk_usage", "firing"]]),
       // RPC errors (+30 s) and health (+60 s) joined inside database_failures' 5-minute cooldown:
       // one update when it ends, with both.
-      {
-        time: at(5 * MIN),
-        kind: "incident",
-        status: "firing",
-        rule: "database_failures",
-        alerts: cascadeMembers("firing"),
-      },
-      {
-        time: at(11 * MIN),
-        kind: "incident",
-        status: "resolved",
-        rule: "disk_usage",
-        alerts: [[0, "disk_usage", "resolved"]],
-      },
+      incident(5 * MIN, "firing", "database_failures", cascadeMembers("firing")),
+      incident(11 * MIN, "resolved", "disk_usage", [[0, "disk_usage", "resolved"]]),
       // critical and still firing 15 minutes after its first notice: escalated once, not three times
-      {
-        time: at(15 * MIN),
-        kind: "incident",
-        status: "escalated",
-        rule: "database_failures",
-        alerts: cascadeMembers("firing"),
-      },
-      {
-        time: at(25 * MIN),
-        kind: "incident",
-        status: "resolved",
-        rule: "database_failures",
-        alerts: cascadeMembers("resolved"),
-      },
+      incident(15 * MIN, "escalated", "database_failures", cascadeMembers("firing")),
+      incident(25 * MIN, "resolved", "database_failures", cascadeMembers("resolved")),
     ]);
     const [open, disk, update, , escalated, resolved] = notices as NoticeJson[];
     expect(new Set([open?.id, update?.id, escalated?.id, resolved?.id]).size).toBe(1);

@@ -45,3 +45,22 @@ export function blockText(message: Obj): string {
   }
   return parts.join("\n");
 }
+
+/** A webhook message's parts, as the payload tests read them. */
+export const attachment = (m: Obj) => (m.attachments as Obj[])[0] as Obj;
+export const blocks = (m: Obj) => attachment(m).blocks as Obj[];
+export const headerText = (m: Obj) => ((blocks(m)[0] as Obj).text as Obj).text as string;
+export const fields = (m: Obj) =>
+  ((blocks(m).find((b) => b.fields) as Obj).fields as Obj[]).map((f) => f.text as string);
+
+/** Export `items` and wait until the exporter's queue has delivered them: the bodies Slack got. */
+export async function delivered(
+  exporter: { export(items: never[]): Promise<void> },
+  slack: { readonly requests: readonly { body: Obj }[] },
+  items: readonly unknown[],
+): Promise<Obj[]> {
+  const before = slack.requests.length;
+  await exporter.export(items as never[]);
+  await (exporter as unknown as { queue: { whenIdle(): Promise<void> } }).queue.whenIdle();
+  return slack.requests.slice(before).map((r) => r.body);
+}

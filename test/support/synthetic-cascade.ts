@@ -4,7 +4,7 @@
 // everything recovers. Meanwhile an unrelated host, db-2, reports its /data filesystem 95 % full
 // for 10 minutes (from 45 s after the fault by default). Used by test/replay-incidents.test.ts;
 // `node test/support/synthetic-cascade.ts > cascade.jsonl` writes it for `alertpipe replay`.
-import { MIN, nanos, STEP_MS, str } from "./synthetic-day.ts";
+import { cumulativeCounter, MIN, nanos, STEP_MS, str } from "./synthetic-day.ts";
 
 /** The scraper starts exporting at 14:00 UTC. */
 export const CASCADE_START = Date.UTC(2025, 0, 7, 14, 0);
@@ -31,20 +31,8 @@ function scraperRequest(time: number, totals: { failures: number; calls: number;
   totals.calls += 10;
   const t = nanos(time);
   const processStart = nanos(CASCADE_START - 10 * MIN);
-  const counter = (name: string, points: [unknown[], number][]) => ({
-    name,
-    unit: "1",
-    sum: {
-      aggregationTemporality: 2,
-      isMonotonic: true,
-      dataPoints: points.map(([attributes, v]) => ({
-        attributes,
-        startTimeUnixNano: processStart,
-        timeUnixNano: t,
-        asInt: String(v),
-      })),
-    },
-  });
+  const counter = (name: string, points: [unknown[], number][]) =>
+    cumulativeCounter(name, points, processStart, t);
   const health = down && time >= FAULT + 60_000 ? 15 : 95;
   const metrics = [
     counter("pipeline.db.failures", [[[str("db.operation.name", "insert")], totals.failures]]),
