@@ -6,7 +6,7 @@ import { indexKeys, lookupKeys, type RelateOptions, relation } from "./incidents
 export interface Member {
   readonly fingerprint: string;
   readonly incident: Incident;
-  /** Its latest notice: firing, or resolved. */
+  /** Its latest notice: firing, or resolved (set through IncidentBook.update). */
   alert: Alert;
   /** Its latest firing notice (the values it fired with). */
   firing: Alert;
@@ -34,6 +34,8 @@ export interface Incident {
   readonly members: Map<string, Member>;
   /** Scheduler time of the latest firing of any member: later alerts join within `window` of it. */
   lastFiredAt: number;
+  /** Members whose latest notice is a firing: at 0 the incident is over. */
+  firing: number;
   /** Notices sent so far. */
   revision: number;
   /** Members changed since its last notice: an update is owed at the end of the instant. */
@@ -70,6 +72,7 @@ export class IncidentBook {
       causeFp: first.fingerprint,
       members: new Map(),
       lastFiredAt: now,
+      firing: 0,
       revision: 0,
       updateOwed: false,
     };
@@ -95,6 +98,7 @@ export class IncidentBook {
       ...(reason === undefined ? {} : { reason }),
     };
     incident.members.set(alert.fingerprint, member);
+    if (alert.status !== "resolved") incident.firing++;
     incident.startsAt = Math.min(incident.startsAt, startsAt);
     incident.lastFiredAt = Math.max(incident.lastFiredAt, now);
     this.#byFingerprint.set(alert.fingerprint, member);
@@ -107,6 +111,15 @@ export class IncidentBook {
       set.add(member);
     }
     return member;
+  }
+
+  /** A member's latest notice (a firing keeps its values as the ones it fired with). */
+  update(member: Member, alert: Alert): void {
+    const was = member.alert.status !== "resolved";
+    const is = alert.status !== "resolved";
+    member.incident.firing += Number(is) - Number(was);
+    member.alert = alert;
+    if (is) member.firing = alert;
   }
 
   /** The incident is over: forget it and its members. */

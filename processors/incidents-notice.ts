@@ -47,7 +47,8 @@ export function orderedMembers(incident: Incident): Member[] {
   return cause ? [cause, ...rest] : rest;
 }
 
-function highest(members: readonly Member[]): Severity {
+/** The highest severity among the members: an incident is critical when any of them is. */
+export function highestSeverity(members: Iterable<Member>): Severity {
   let s: Severity = "info";
   for (const m of members) if (RANK[m.alert.severity] > RANK[s]) s = m.alert.severity;
   return s;
@@ -117,7 +118,7 @@ export function incidentNotice(
     rule: base.rule,
     fingerprint: base.fingerprint,
     status,
-    severity: highest(members),
+    severity: highestSeverity(members),
     component: base.component,
     labels: base.labels,
     summary: summaryOf(incident, members, status, now),
@@ -215,7 +216,8 @@ export function restoreIncident(book: IncidentBook, value: JsonValue): Incident 
   for (const m of rest) book.add(incident, m.firing, m.firedAt, m.reason, m.startsAt);
   for (const m of members) {
     const member = incident.members.get(m.fingerprint) as Member;
-    member.alert = m.alert;
+    book.update(member, m.alert);
+    member.firing = m.firing;
     member.firedAt = m.firedAt;
     member.awaitingWord = m.alert.status === "firing";
   }

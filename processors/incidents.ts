@@ -15,16 +15,21 @@
 // never mentions again (a rule removed) is resolved after ORPHAN_GRACE_MS.
 import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
-import { z } from "zod";
-import { defineFactory, type Processor } from "../src/component.ts";
-import { boolish } from "../src/delivery/config.ts";
+import { defineFactory } from "../src/component.ts";
 import { operatorFromStages } from "../src/fuse.ts";
-import type { IncidentDirectory, IncidentMembership } from "../src/incident.ts";
+import type { IncidentMembership } from "../src/incident.ts";
 import type { Alert, AlertLiveness, Item } from "../src/signal.ts";
 import { andThen, type StateStore } from "../src/state/store.ts";
 import { type Incident, IncidentBook, type Member } from "./incidents-book.ts";
 import {
+  type IncidentsConfig,
+  type IncidentsProcessor,
+  type IncidentsStatus,
+  incidentsConfigSchema,
+} from "./incidents-config.ts";
+import {
   chooseCause,
+  highestSeverity,
   incidentId,
   incidentNotice,
   restoreIncident,
@@ -32,65 +37,10 @@ import {
   unreportedResolve,
 } from "./incidents-notice.ts";
 import { SEED_TOPOLOGY, Topology, topologyProblems } from "./incidents-topology.ts";
-import { nonNegativeNumber, positiveInteger, positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import { type Emit, noticeStream, persist, Sequencer } from "./state-sequence.ts";
 
-export const incidentsConfigSchema = z
-  .strictObject({
-    enabled: boolish.default(true).meta({
-      description:
-        "false passes every alert through as itself (ALERT_INCIDENTS_ENABLED in the shipped pipeline.yaml).",
-    }),
-    window: positiveNumber("expected a positive number of seconds").default(120).meta({
-      description:
-        "Seconds after an open incident's latest firing during which a related alert joins it (ALERT_INCIDENT_WINDOW).",
-    }),
-    tie_window: nonNegativeNumber("expected a non-negative number of seconds").default(0).meta({
-      description:
-        'Alerts firing within this many seconds of an incident\'s first are "together": the most upstream of them is the cause, and the opening notice waits this long to name it. 0 = those of the same instant (one export, one check tick).',
-    }),
-    group_by: z.array(z.string().min(1)).default(["service.name", "host.name", "instance"]).meta({
-      description:
-        "Labels that identify a resource: alerts sharing a value of one are related, alerts with different values of one are not (instance: alerts posted by Prometheus).",
-    }),
-    host_label: z.string().min(1).default("host.name").meta({
-      description: "The label naming an alert's host, for links that hold on the same host only.",
-    }),
-    topology: z
-      .record(z.string().min(1), z.array(z.string().min(1)))
-      .optional()
-      .meta({
-        description:
-          'Component → its upstream components; "*" = related to all on the same host. Unset = the seed pipeline: fetcher → normalizer → validator → enricher → database, system: ["*"].',
-      }),
-    max_members: positiveInteger().default(50).meta({
-      description: "Members listed in one notice; more are counted per rule and status.",
-    }),
-  })
-  .meta({
-    description:
-      "Groups related alerts firing close together into one incident, sent as one message naming the likely cause first. Place it after the rules, before cooldown.",
-  });
-export type IncidentsConfig = z.output<typeof incidentsConfigSchema>;
-
-export type IncidentsStatus = {
-  enabled: boolean;
-  /** Stored incidents still loading (alerts wait behind them). */
-  restoring: boolean;
-  open_incidents: number;
-  incidents: { id: string; cause: string; alerts: number; firing: number; severity: string; since: string }[];
-  opened: number;
-  updates: number;
-  resolved: number;
-  alerts_grouped: number;
-  restored: number;
-};
-
-export interface IncidentsProcessor extends Processor, IncidentDirectory {
-  status(): IncidentsStatus;
-  shutdown(): Promise<void>;
-}
+export { type IncidentsConfig, type IncidentsProcessor, type IncidentsStatus, incidentsConfigSchema };
 
 /** Where an incidents processor keeps its open incidents in the store. */
 export const incidentsNamespace = (componentId: string) => `incidents/${componentId}`;
@@ -99,6 +49,15 @@ const RECORD_TTL_MS = 7 * 24 * 3_600_000;
 /** A restored member its rule has not mentioned by then is taken as gone (its rule was removed). */
 export const ORPHAN_GRACE_MS = 15 * 60_000;
 const STATUS_LISTED = 20;
+
+function listed<T>(items: Iterable<T>, max: number): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    if (out.length >= max) break;
+    out.push(item);
+  }
+  return out;
+}
 
 export function createIncidents(
   config: IncidentsConfig,
@@ -204,15 +163,11 @@ export function createIncidents(
     send(incident, "resolved", emit);
   };
 
-  const allResolved = (incident: Incident) =>
-    [...incident.members.values()].every((m) => m.alert.status === "resolved");
-
   const fired = (alert: Alert, now: number) => {
     const member = book.member(alert.fingerprint);
     if (member) {
       // A member firing again (or a breach sent again): news for the next update.
-      member.alert = alert;
-      member.firing = alert;
+      book.update(member, alert);
       member.firedAt = now;
       member.awaitingWord = undefined;
       member.incident.lastFiredAt = now;
@@ -232,9 +187,9 @@ export function createIncidents(
   const resolvedAlert = (alert: Alert, emit: Emit) => {
     const member = book.member(alert.fingerprint);
     if (!member) return emit(alert); // fired before this processor knew of it: its own resolve
-    member.alert = alert;
+    book.update(member, alert);
     member.awaitingWord = undefined;
-    if (allResolved(member.incident)) return close(member.incident, emit);
+    if (member.incident.firing === 0) return close(member.incident, emit);
     unsaved.add(member.incident);
     flushSoon(); // written at the end of the instant; its next notice shows it resolved
   };
@@ -244,10 +199,7 @@ export function createIncidents(
     const member = book.member(item.alert.fingerprint);
     if (!member) return emit(item);
     member.awaitingWord = undefined;
-    if (item.state === "confirmed") {
-      member.alert = item.alert;
-      member.firing = item.alert;
-    }
+    if (item.state === "confirmed") book.update(member, item.alert);
     const incident = member.incident;
     if (incident.phase === "pending") return; // its opening notice is still to come
     emit({ ...item, alert: incidentNotice(incident, "firing", scheduler.now(), config.max_members) });
@@ -268,7 +220,7 @@ export function createIncidents(
       for (const m of incident.members.values()) {
         if (!m.awaitingWord) continue;
         m.awaitingWord = undefined;
-        m.alert = unreportedResolve(m, scheduler.now());
+        book.update(m, unreportedResolve(m, scheduler.now()));
         any = true;
       }
       if (!any) continue;
@@ -276,7 +228,7 @@ export function createIncidents(
         { incident: incident.id },
         "incident members not reported by their rules since the restart: resolved",
       );
-      if (allResolved(incident)) close(incident, (i) => outlets.next(i));
+      if (incident.firing === 0) close(incident, (i) => outlets.next(i));
       else unsaved.add(incident);
     }
     save();
@@ -314,17 +266,14 @@ export function createIncidents(
     restoring,
     open_incidents: book.size,
     // Rule names and counts only: the status endpoint is unauthenticated, label values may be personal.
-    incidents: [...book.incidents.values()].slice(0, STATUS_LISTED).map((i) => {
-      const members = [...i.members.values()];
-      return {
-        id: i.id,
-        cause: (i.members.get(i.causeFp) as Member).firing.rule,
-        alerts: members.length,
-        firing: members.filter((m) => m.alert.status !== "resolved").length,
-        severity: incidentNotice(i, "firing", scheduler.now(), 1).severity,
-        since: new Date(i.startsAt).toISOString(),
-      };
-    }),
+    incidents: listed(book.incidents.values(), STATUS_LISTED).map((i) => ({
+      id: i.id,
+      cause: (i.members.get(i.causeFp) as Member).firing.rule,
+      alerts: i.members.size,
+      firing: i.firing,
+      severity: highestSeverity(i.members.values()),
+      since: new Date(i.startsAt).toISOString(),
+    })),
     ...counts,
   });
 
