@@ -10,7 +10,8 @@
 // reads exactly like the alert. Every member alert is in the incident's notices, or passes as
 // itself (one-shot alerts, and the resolve of an alert no incident knows, such as one fired before
 // the processor was enabled). With a StateStore open incidents are stored in the key-value
-// namespace `incidents/<component id>` (key: incident id) and restored at start; a rule's word on
+// namespace `incidents/<component id>` (key: this run's instance id and the incident id) and
+// restored at start (on Redis only those of this instance's earlier run); a rule's word on
 // a restored member (AlertLiveness) is passed on as word on its incident, and a member its rule
 // never mentions again (a rule removed) is resolved after ORPHAN_GRACE_MS.
 import type { Logger } from "pino";
@@ -19,6 +20,7 @@ import { defineFactory } from "../src/component.ts";
 import { operatorFromStages } from "../src/fuse.ts";
 import type { IncidentMembership } from "../src/incident.ts";
 import type { Alert, AlertLiveness, Item } from "../src/signal.ts";
+import { isPreviousRun } from "../src/state/instance-id.ts";
 import { andThen, type StateStore } from "../src/state/store.ts";
 import { type Incident, IncidentBook, type Member } from "./incidents-book.ts";
 import {
@@ -72,6 +74,9 @@ export function createIncidents(
   const windowMs = config.window * 1000;
   const tieMs = config.tie_window * 1000;
   const ns = store && incidentsNamespace(store.id);
+  // Records are this run's (key: owner, incident id): instances sharing Redis each keep their own.
+  const self = store?.state.status().instance_id ?? "local";
+  const keyOf = (incident: Incident) => `${self}\u001f${incident.id}`;
   const counts = { opened: 0, updates: 0, resolved: 0, alerts_grouped: 0, restored: 0 };
   /** Incidents with a notice owed (opening or update) at the next flush. */
   const owed = new Set<Incident>();
@@ -104,7 +109,7 @@ export function createIncidents(
     for (const incident of unsaved) {
       const value = savedIncident(incident);
       persist(logger, "incidents.set", () =>
-        store.state.set(ns, incident.id, value, { ttlMs: RECORD_TTL_MS, nowMs }),
+        store.state.set(ns, keyOf(incident), value, { ttlMs: RECORD_TTL_MS, nowMs }),
       );
     }
     unsaved.clear();
@@ -158,7 +163,7 @@ export function createIncidents(
     unsaved.delete(incident);
     book.close(incident);
     counts.resolved++;
-    if (store && ns) persist(logger, "incidents.delete", () => store.state.delete(ns, incident.id));
+    if (store && ns) persist(logger, "incidents.delete", () => store.state.delete(ns, keyOf(incident)));
     logger.debug({ incident: incident.id }, "incident resolved");
     send(incident, "resolved", emit);
   };
@@ -243,10 +248,19 @@ export function createIncidents(
       () =>
         andThen(store.state.list(ns, scheduler.now()), (entries) => {
           restoring = false;
-          for (const { value } of entries) {
+          const shared = store.state.backend === "redis";
+          for (const { key, value } of entries) {
+            // On Redis another live instance's incidents are its own; this instance's earlier run's are ours.
+            const owner = key.split("\u001f")[0] as string;
+            if (shared && owner !== self && !isPreviousRun(owner, self)) continue;
             const incident = restoreIncident(book, value);
             if (!incident) continue;
             counts.restored++;
+            // Under this run's key first, then the earlier run's goes (a crash between keeps one).
+            unsaved.add(incident);
+            save();
+            if (key !== keyOf(incident))
+              persist(logger, "incidents.delete", () => store.state.delete(ns, key));
             if (incident.phase === "pending") {
               owed.add(incident);
               flushSoon();

@@ -12,6 +12,7 @@ import {
   ORPHAN_GRACE_MS,
 } from "../processors/incidents.ts";
 import type { Alert, AlertLiveness } from "../src/signal.ts";
+import { newInstanceId } from "../src/state/instance-id.ts";
 import { RedisStateStore } from "../src/state/redis-store.ts";
 import { SqliteStateStore } from "../src/state/sqlite-store.ts";
 import type { StateStore } from "../src/state/store.ts";
@@ -26,8 +27,8 @@ const redisAvailable = await requireRedis();
 interface Backend {
   readonly name: string;
   readonly available: boolean;
-  /** A fresh location (file, key prefix) and a function opening a new connection to it. */
-  place(): { connect(): Promise<StateStore>; cleanup(): Promise<void> };
+  /** A fresh location (file, key prefix) and a function opening a new connection to it (a run of `host`). */
+  place(): { connect(host?: string): Promise<StateStore>; cleanup(): Promise<void> };
 }
 
 const backends: Backend[] = [
@@ -48,8 +49,8 @@ const backends: Backend[] = [
     place() {
       const keyPrefix = randomPrefix();
       return {
-        connect: async () => {
-          const store = new RedisStateStore({ url: REDIS_URL, keyPrefix });
+        connect: async (host?: string) => {
+          const store = new RedisStateStore({ url: REDIS_URL, keyPrefix, instanceId: newInstanceId(host) });
           await store.connect();
           return store;
         },
@@ -69,10 +70,10 @@ const members = (n: Alert | AlertLiveness) =>
 
 for (const backend of backends.filter((b) => b.available)) {
   describe(`incidents on ${backend.name} across a restart`, () => {
-    async function boot(place: ReturnType<Backend["place"]>, at: number) {
+    async function boot(place: ReturnType<Backend["place"]>, at: number, host?: string) {
       const clock = new VirtualClock();
       clock.advanceTo(at);
-      const state = await place.connect();
+      const state = await place.connect(host);
       cleanups.push(() => state.close());
       const w: Wired<IncidentsProcessor> = await wire(
         incidentsFactory,
@@ -145,6 +146,19 @@ for (const backend of backends.filter((b) => b.available)) {
         "the resolved incident forgotten",
       );
     });
+
+    if (backend.name === "redis")
+      it("leaves another live instance's incidents to it: a restart adopts its own earlier run's only", async () => {
+        const place = backend.place();
+        cleanups.push(place.cleanup);
+        const other = await boot(place, 0, "other-host");
+        other.send(db());
+        await other.stored(1);
+        const mine = await boot(place, 10 * SEC);
+        expect(mine.w.processor.status().restored).toBe(0);
+        mine.send(rpc("firing", 10 * SEC)); // its own incident, as the other instance has its own
+        expect((mine.w.out[0]?.item as Alert | undefined)?.incident?.members).toHaveLength(1);
+      });
 
     it("resolves a member its rule never mentions again (the rule was removed), saying so", async () => {
       const place = backend.place();
