@@ -10,11 +10,11 @@ import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
-import { type Alert, type Digest, digestCount, type Item, type SendWindow } from "../src/signal.ts";
+import { type Alert, type Digest, digestCount, type Item } from "../src/signal.ts";
 import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { positiveInteger, positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
-import { type Emit, guarded, noticeStream, RESUBSCRIBE_WAIT_MS, Sequencer } from "./state-sequence.ts";
+import { type Emit, noticeStream, RESUBSCRIBE_WAIT_MS, Sequencer } from "./state-sequence.ts";
 import {
   HELD_TTL_MS,
   HeldAlerts,
@@ -31,6 +31,7 @@ import {
   type ThrottleStatus,
   throttleStatus,
 } from "./throttle-state.ts";
+import { ThrottleWindow } from "./throttle-window.ts";
 
 export { type ThrottleProcessor, ThrottleState, type ThrottleStatus, throttleHeldNamespace };
 
@@ -74,6 +75,10 @@ export function createThrottle(
   // Memory state keeps nothing past shutdown: what is held leaves in one message per route.
   const lastWordOnly = store?.state.backend === "memory";
   let oneShotsPruneAt = 1000;
+  const window = new ThrottleWindow(windowMs, config.max_per_window, logger, store?.state);
+  const prune = (r: RouteState, now: number) => window.prune(r, now);
+  const stamp = <T extends Alert | Digest>(item: T, route: string, id: string) =>
+    window.stamp(item, route, id);
 
   const routeOf = (name: string): RouteState => {
     let r = state.routes.get(name);
@@ -82,12 +87,6 @@ export function createThrottle(
       state.routes.set(name, r);
     }
     return r;
-  };
-
-  const prune = (r: RouteState, now: number) => {
-    let drop = 0;
-    while (drop < r.sent.length && (r.sent[drop] as number) <= now - windowMs) drop++;
-    if (drop > 0) r.sent.splice(0, drop);
   };
 
   const pruneOneShots = (now: number) => {
@@ -105,50 +104,6 @@ export function createThrottle(
         oneShotsPruneAt = Math.max(1000, 2 * state.oneShots.size);
       }
     } else state.active.add(a.fingerprint);
-  };
-
-  /** What the delivery lane needs to keep the window at send time (only with a store: it keeps the log). */
-  const stamp = <T extends Alert | Digest>(item: T, route: string, id: string): T => {
-    if (!store) return item;
-    const sendWindow: SendWindow = { route, id, windowMs, max: config.max_per_window };
-    return { ...item, sendWindow };
-  };
-
-  /** May message `id` go out on `name` now? The shared window decides when there is a store. */
-  const admit = (name: string, r: RouteState, now: number, id: string): MaybePromise<boolean> => {
-    const local = r.sent.length < config.max_per_window;
-    if (!store) return local;
-    return guarded(
-      logger,
-      "throttleAdmit",
-      () => store.state.throttleAdmit(name, now, windowMs, config.max_per_window, id),
-      () => local,
-    );
-  };
-
-  /**
-   * When the next slot frees on `name`: from the shared window (send times) when there is a store.
-   * `refused`: the window just refused a message (so a free-looking window is a race: retry later).
-   */
-  const nextDue = (name: string, r: RouteState, now: number, refused: boolean): MaybePromise<number> => {
-    const dueOf = (times: readonly number[], retry: boolean) => {
-      const over = times.length - config.max_per_window;
-      const due =
-        over >= 0
-          ? (times[over] as number) + windowMs
-          : times.length > 0
-            ? (times[0] as number) + windowMs
-            : now;
-      // The shared window refused a slot it shows free (a race): retry a little later, not at once.
-      return retry && due <= now ? now + Math.max(1, windowMs / 10) : due;
-    };
-    if (!store) return dueOf(r.sent, false);
-    return guarded(
-      logger,
-      "throttleWindow",
-      () => andThen(store.state.throttleWindow(name, now, windowMs), (times) => dueOf(times, refused)),
-      () => dueOf(r.sent, refused),
-    );
   };
 
   /** Emit up to `limit` held alerts (and the summary) as one message; a lone alert goes as itself. */
@@ -177,7 +132,7 @@ export function createThrottle(
   const drain = (name: string, r: RouteState, at: number): MaybePromise<void> => {
     if (r.held.size === 0) return;
     const id = randomUUID();
-    return andThen(admit(name, r, at, id), (ok) => {
+    return andThen(window.admit(name, r, at, id), (ok) => {
       if (!ok) return;
       releaseOne(name, r, at, id, (i) => outlets.next(i));
       return drain(name, r, at);
@@ -251,7 +206,7 @@ export function createThrottle(
   const schedule = (name: string, r: RouteState, refused = true): MaybePromise<void> => {
     if (r.timer || r.held.size === 0) return;
     const now = scheduler.now();
-    return andThen(nextDue(name, r, now, refused), (due) => {
+    return andThen(window.nextDue(name, r, now, refused), (due) => {
       if (r.timer || r.held.size === 0) return;
       r.dueAt = Math.max(now, due);
       r.timer = scheduler.schedule(() => runTimer(name, r), r.dueAt - now);
@@ -288,7 +243,7 @@ export function createThrottle(
     prune(r, now);
     if (r.held.size > 0) return hold(name, r, item, now);
     const id = randomUUID();
-    return andThen(admit(name, r, now, id), (ok) => {
+    return andThen(window.admit(name, r, now, id), (ok) => {
       if (!ok) return hold(name, r, item, now);
       r.sent.push(now);
       state.sentTotal++;

@@ -25,6 +25,8 @@ export interface Ticket {
   resolve(result: DeliveryResult): void;
   /** The store has answered the enqueue. */
   stored: boolean;
+  /** When it was enqueued (the pipeline's clock). */
+  readonly enqueuedAt: number;
 }
 
 export interface Lane<P> {
@@ -81,11 +83,24 @@ export function finishEntry<P>(lane: Lane<P>, entry: Entry<P>): void {
   entry.renewal?.unsubscribe();
 }
 
+/** Enqueue time of the oldest entry this instance still has to settle on the lane. */
+function oldestPending(lane: Lane<unknown>): number | undefined {
+  let oldest: number | undefined;
+  for (const e of lane.entries)
+    if (oldest === undefined || e.record.enqueuedAt < oldest) oldest = e.record.enqueuedAt;
+  for (const t of lane.tickets.values())
+    if (oldest === undefined || t.enqueuedAt < oldest) oldest = t.enqueuedAt;
+  return oldest;
+}
+
 /** `pending`: what the shared outbox counts for the lane, when it is shared. */
 export function laneStatus(lane: Lane<unknown>, shared: boolean, pending?: number): DestinationStatus {
+  const oldest = oldestPending(lane);
   return {
     destination: lane.destination.label,
+    key: lane.destination.key,
     pending: pending ?? lanePending(lane),
+    ...(oldest !== undefined ? { oldest_pending_since: new Date(oldest).toISOString() } : {}),
     in_flight: lane.inFlight,
     delivered: lane.delivered,
     retried: lane.retried,
@@ -94,6 +109,18 @@ export function laneStatus(lane: Lane<unknown>, shared: boolean, pending?: numbe
     ...(lane.failingSince !== undefined ? { failing_since: new Date(lane.failingSince).toISOString() } : {}),
     ...(shared ? { handed_off: lane.handedOff } : {}),
     last_failures: [...lane.lastFailures],
+  };
+}
+
+/** A queue's totals over its destinations. */
+export function deliveryTotals(destinations: readonly DestinationStatus[]) {
+  const sum = (key: "pending" | "delivered" | "retried" | "failed") =>
+    destinations.reduce((n, d) => n + d[key], 0);
+  return {
+    pending: sum("pending"),
+    delivered: sum("delivered"),
+    retried: sum("retried"),
+    failed: sum("failed"),
   };
 }
 

@@ -87,7 +87,11 @@ export interface FailureRecord {
 
 export interface DestinationStatus {
   readonly destination: string;
+  /** The destination's stable, non-secret key (e.g. `slack:default`). */
+  readonly key: string;
   readonly pending: number;
+  /** Enqueue time of the oldest notice this instance still has to settle (absent when none). */
+  readonly oldest_pending_since?: string;
   readonly in_flight: number;
   readonly delivered: number;
   readonly retried: number;
@@ -106,6 +110,10 @@ export interface DeliveryStatus {
   readonly retried: number;
   readonly failed: number;
   readonly destinations: readonly DestinationStatus[];
+  /** Entries waiting per destination before new ones are refused. */
+  readonly max_pending: number;
+  /** How long a failing destination is retried before entries are given up, s (0 = no limit). */
+  readonly max_retry_time_seconds: number;
   /** "state" when the outbox is the state store (claims with leases), absent for the in-memory one. */
   readonly outbox?: "state";
 }

@@ -5,7 +5,16 @@
 // stored entry with a lease, renews the lease while the delivery retries, then acks or dead-letters it.
 import { randomUUID } from "node:crypto";
 import { stripSecrets } from "../secrets.ts";
-import { deferred, type Entry, finishEntry, type Lane, lanePending, laneStatus, newLane } from "./lane.ts";
+import {
+  deferred,
+  deliveryTotals,
+  type Entry,
+  finishEntry,
+  type Lane,
+  lanePending,
+  laneStatus,
+  newLane,
+} from "./lane.ts";
 import { isSharedOutbox, MemoryOutbox, type Outbox, type OutboxRecord } from "./outbox.ts";
 import type { DeliveryOutcome } from "./outcome.ts";
 import type {
@@ -23,17 +32,7 @@ import { WindowGate } from "./send-window.ts";
 import { SharedLanes } from "./shared-lanes.ts";
 import { schedulerSleep, TokenBucket } from "./timing.ts";
 
-export type {
-  DeliveryDestination,
-  DeliveryMeta,
-  DeliveryQueueOptions,
-  DeliveryResult,
-  DeliveryStatus,
-  DeliveryTicket,
-  DestinationStatus,
-  FailureRecord,
-  ShutdownReport,
-} from "./queue-types.ts";
+export type * from "./queue-types.ts";
 
 export class DeliveryQueue<P = unknown> {
   readonly #o: Required<Omit<DeliveryQueueOptions<P>, "outbox" | "sendLog">> & { outbox: Outbox<P> };
@@ -343,14 +342,11 @@ export class DeliveryQueue<P = unknown> {
     const destinations = [...this.#lanes.values()].map((lane) =>
       laneStatus(lane, shared, this.#shared?.pending(lane)),
     );
-    const sum = (key: "pending" | "delivered" | "retried" | "failed") =>
-      destinations.reduce((n, d) => n + d[key], 0);
     return {
-      pending: sum("pending"),
-      delivered: sum("delivered"),
-      retried: sum("retried"),
-      failed: sum("failed"),
+      ...deliveryTotals(destinations),
       destinations,
+      max_pending: this.#o.maxPending,
+      max_retry_time_seconds: this.#o.maxRetryTimeMs / 1000,
       ...(shared ? { outbox: "state" as const } : {}),
     };
   }

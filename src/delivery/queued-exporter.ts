@@ -2,6 +2,8 @@
 // attempt that the queue rate-limits and retries; throw PermanentDeliveryError to stop retries.
 import type { ComponentStatus, Exporter } from "../component.ts";
 import type { Item } from "../signal.ts";
+import type { NoticeSink } from "../telemetry/notices.ts";
+import { reportDelivery } from "../telemetry/settle.ts";
 import { outcomeFromError } from "./outcome.ts";
 import { type DeliveryDestination, DeliveryQueue, type DeliveryQueueOptions } from "./queue.ts";
 
@@ -10,6 +12,8 @@ export interface QueuedExporterOptions extends DeliveryQueueOptions<Item> {
   readonly id: string;
   /** Scheduler-time deadline for draining at shutdown, ms. */
   readonly shutdownTimeoutMs?: number;
+  /** Told what became of each notice. */
+  readonly notices?: NoticeSink;
 }
 
 export interface QueuedExporter extends Exporter {
@@ -39,7 +43,10 @@ export function withDeliveryQueue(inner: Exporter, options: QueuedExporterOption
       const tickets = batch.map((item) => {
         const window = item.kind === "alert" || item.kind === "digest" ? item.sendWindow : undefined;
         const rule = item.kind === "alert" ? item.rule : item.kind;
-        return queue.enqueue(destination, item, { rule, ...(window ? { window } : {}) });
+        const ticket = queue.enqueue(destination, item, { rule, ...(window ? { window } : {}) });
+        if (item.kind === "alert" || item.kind === "digest" || item.kind === "error")
+          reportDelivery(options.notices, { id: options.id, scheduler: options.scheduler }, item, [ticket]);
+        return ticket;
       });
       await Promise.all(tickets.map((t) => t.accepted));
     },

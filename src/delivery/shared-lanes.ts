@@ -40,7 +40,7 @@ export class SharedLanes<P> {
     const lane = this.#host.lane(destination);
     this.#startPolling();
     const { promise: done, resolve } = deferred<DeliveryResult>();
-    const ticket = { resolve, stored: false };
+    const ticket = { resolve, stored: false, enqueuedAt: record.enqueuedAt };
     lane.tickets.set(record.id, ticket);
     const accepted = (async () => {
       try {
