@@ -9,7 +9,7 @@ import { Observable, type OperatorFunction } from "rxjs";
 import type { Emit, StageFactory } from "../src/fuse.ts";
 import type { Item } from "../src/signal.ts";
 import { isPromise, type MaybePromise } from "../src/state/store.ts";
-import { isAlertState, type Outlets, statefulProcessor } from "./rules/stream.ts";
+import { ALERT_KINDS, type Outlets, statefulProcessor } from "./rules/stream.ts";
 
 export type { Emit };
 
@@ -122,6 +122,7 @@ export function sequencedOperator(
   logger: Logger,
   handle: (item: Item, emit: Emit) => void,
   onComplete: (emit: Emit) => void = () => {},
+  kinds: readonly Item["kind"][] = ALERT_KINDS,
 ): OperatorFunction<Item, Item> {
   return (source) =>
     new Observable<Item>((subscriber) => {
@@ -129,7 +130,7 @@ export function sequencedOperator(
       outlets.add(emit);
       const upstream = source.subscribe({
         next: (item) => {
-          if (!isAlertState(item)) return subscriber.next(item);
+          if (!kinds.includes(item.kind)) return subscriber.next(item);
           try {
             handle(item, emit);
           } catch (err) {
@@ -179,10 +180,12 @@ export function noticeStream(
     logger: Logger;
     handle: (item: Item, emit: Emit) => void;
     onComplete?: (emit: Emit) => void;
+    /** Item kinds `handle` is given (default: alerts and alert livenesses); the rest pass. */
+    kinds?: readonly Item["kind"][];
   },
 ): { stage?: StageFactory; operator: OperatorFunction<Item, Item> } {
-  const { outlets, sequencer, logger, handle, onComplete } = parts;
+  const { outlets, sequencer, logger, handle, onComplete, kinds } = parts;
   return storeIsAsync(store)
-    ? { operator: sequencedOperator(outlets, sequencer, logger, handle, onComplete) }
-    : statefulProcessor(outlets, logger, handle, onComplete);
+    ? { operator: sequencedOperator(outlets, sequencer, logger, handle, onComplete, kinds) }
+    : statefulProcessor(outlets, logger, handle, onComplete, kinds);
 }

@@ -10,7 +10,14 @@
 // live instance's hold is told from a dead one's). `owner` is the store's instance id. The one-entry
 // format of earlier versions (`<route>␟<owner>` with every alert in it) is still read.
 import type { Logger } from "pino";
-import type { Alert, AlertStatus, DigestSummary, Severity } from "../src/signal.ts";
+import {
+  type Alert,
+  type AlertStatus,
+  type Digest,
+  type DigestSummary,
+  digestCount,
+  type Severity,
+} from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { persist } from "./state-sequence.ts";
 
@@ -27,21 +34,43 @@ interface Group {
   readonly examples: Array<Readonly<Record<string, string>>>;
 }
 
-/** The alerts one route holds: listed up to the bound, then counted per rule and status. */
 /** Where a throttle processor keeps its held alerts in the store. */
 export const throttleHeldNamespace = (componentId: string) => `throttle.held/${componentId}`;
 
 /** Held alerts outlive any sane outage, not forever. */
 export const HELD_TTL_MS = 7 * 24 * 3_600_000;
 
+/**
+ * What one route holds: alerts listed up to the bound, then counted per rule and status; and whole
+ * digests made upstream (a silence's "while silenced"), each released as one message of its own.
+ */
 export class HeldAlerts {
   readonly #listed: Array<{ readonly alert: Alert; readonly key?: string }> = [];
   readonly #groups = new Map<string, Group>();
+  readonly #digests: Array<{ readonly digest: Digest; readonly key?: string }> = [];
   #summarised = 0;
+  #digestAlerts = 0;
 
-  /** Alerts held, listed and summarised. */
+  /** Alerts held: listed, summarised, and those the held digests account for. */
   get size(): number {
-    return this.#listed.length + this.#summarised;
+    return this.#listed.length + this.#summarised + this.#digestAlerts;
+  }
+
+  /** Held digests. */
+  get digests(): number {
+    return this.#digests.length;
+  }
+
+  holdDigest(digest: Digest, key?: string): void {
+    this.#digests.push({ digest, ...(key !== undefined ? { key } : {}) });
+    this.#digestAlerts += Math.max(1, digestCount(digest));
+  }
+
+  /** The oldest held digest, to go out as the next message. */
+  takeDigest(): { digest: Digest; key?: string } | undefined {
+    const next = this.#digests.shift();
+    if (next) this.#digestAlerts -= Math.max(1, digestCount(next.digest));
+    return next;
   }
 
   get listed(): number {
@@ -119,11 +148,15 @@ export interface SavedHold {
   readonly savedAtMs: number;
   readonly alerts: Alert[];
   readonly summary: DigestSummary[];
+  /** Digests made upstream that it held, in arrival order. */
+  readonly digests: Digest[];
   /** Its entries in the store. */
   readonly keys: string[];
 }
 
 const isAlert = (a: unknown): a is Alert => (a as Alert | undefined)?.kind === "alert";
+const isDigest = (d: unknown): d is Digest =>
+  (d as Digest | undefined)?.kind === "digest" && Array.isArray((d as Digest).alerts);
 
 /** Incremental persistence of held alerts: O(1) store writes per held or released alert. */
 export class HeldStore {
@@ -174,6 +207,13 @@ export class HeldStore {
     return key;
   }
 
+  /** Store one held digest; its key, to remove it when it is released. */
+  addDigest(route: string, digest: Digest, nowMs: number): string {
+    const key = this.#key(route, `d${String(++this.#seq).padStart(17, "0")}`);
+    this.#set(key, { route, digest }, nowMs);
+    return key;
+  }
+
   /** The route holds since `heldSince` (written when a hold starts and on each release check). */
   hold(route: string, heldSince: number, nowMs: number): void {
     this.#set(this.#key(route, "m"), { route, heldSince, savedAtMs: nowMs }, nowMs);
@@ -196,7 +236,16 @@ export class HeldStore {
       const holdOf = (route: string, owner: string) => {
         let h = holds.get(`${route}${SEP}${owner}`);
         if (!h) {
-          h = { route, owner, heldSince: nowMs, savedAtMs: 0, alerts: [], summary: [], keys: [] };
+          h = {
+            route,
+            owner,
+            heldSince: nowMs,
+            savedAtMs: 0,
+            alerts: [],
+            summary: [],
+            digests: [],
+            keys: [],
+          };
           holds.set(`${route}${SEP}${owner}`, h);
         }
         return h;
@@ -217,10 +266,12 @@ export class HeldStore {
           h.summary.push(...(v.summary as DigestSummary[]).filter((s) => typeof s?.count === "number"));
         } else if (part.startsWith("a") && isAlert(v.alert)) {
           h.alerts.push(v.alert);
+        } else if (part.startsWith("d") && isDigest(v.digest)) {
+          h.digests.push(v.digest);
         }
       }
       return [...holds.values()].filter(
-        (h) => h.alerts.length > 0 || h.summary.length > 0 || h.keys.length > 0,
+        (h) => h.alerts.length > 0 || h.summary.length > 0 || h.digests.length > 0 || h.keys.length > 0,
       );
     });
   }

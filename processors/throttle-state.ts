@@ -27,6 +27,8 @@ export class ThrottleState {
   sentTotal = 0;
   /** Held alerts counted in a summary instead of listed. */
   summarised = 0;
+  /** Digests made upstream (a silence's) that had to wait for the window. */
+  delayedDigests = 0;
 }
 
 /** A type, not an interface: status() results are records. */
@@ -36,6 +38,10 @@ export type ThrottleStatus = {
   held: number;
   /** Of those, counted per rule past max_held_alerts. */
   held_summarised: number;
+  /** Digests made upstream (a silence's "while silenced") held now, each sent whole when the window allows. */
+  held_digests: number;
+  /** Such digests that had to wait for the window, since start. */
+  delayed_digests: number;
   digested: number;
   digests_sent: number;
   /** Alerts ever counted in a digest's summary lines instead of listed. */
@@ -60,10 +66,12 @@ export function throttleStatus(
   const nextDigestAt: Record<string, string> = {};
   let held = 0;
   let heldSummarised = 0;
+  let heldDigests = 0;
   for (const [name, r] of state.routes) {
     sentInWindow[name] = r.sent.length;
     held += r.held.size;
     heldSummarised += r.held.summarised;
+    heldDigests += r.held.digests;
     const due = iso(r.dueAt);
     if (due !== undefined && r.held.size > 0) nextDigestAt[name] = due;
   }
@@ -71,6 +79,8 @@ export function throttleStatus(
     active_alerts: state.active.size + state.oneShots.size,
     held,
     held_summarised: heldSummarised,
+    held_digests: heldDigests,
+    delayed_digests: state.delayedDigests,
     digested: state.digested,
     digests_sent: state.digests,
     summarised: state.summarised,

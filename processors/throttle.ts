@@ -1,6 +1,8 @@
 // `throttle` processor: at most `max_per_window` messages per rolling `window` per route. The
 // overflow is held and released as digests (at most `max_digest_alerts` listed; past
 // `max_held_alerts` counted per rule and status) as soon as the window allows; nothing is dropped.
+// A digest made upstream (a silence's "while silenced") takes a slot too; over the limit it is held
+// whole and sent as its own message when the window allows.
 // With a StateStore, admissions go through the store's shared window (atomic on Redis, durable on
 // SQLite) and are stamped (`sendWindow`) so the delivery lane keeps the window at send time
 // (src/delivery/send-window.ts); held alerts are stored incrementally (throttle-held.ts) and
@@ -12,6 +14,7 @@ import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
 import { type Alert, type Digest, digestCount, type Item } from "../src/signal.ts";
 import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
+import type { NoticeSink } from "../src/telemetry/notices.ts";
 import { positiveInteger, positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import { type Emit, noticeStream, RESUBSCRIBE_WAIT_MS, Sequencer } from "./state-sequence.ts";
@@ -55,11 +58,15 @@ export const throttleConfigSchema = z
   .meta({ description: "Caps messages per route and rolling window; the overflow leaves as digests." });
 export type ThrottleConfig = z.output<typeof throttleConfigSchema>;
 
+/** Alerts and digests made upstream (a silence's) each take a slot of the window. */
+const THROTTLED_KINDS: readonly Item["kind"][] = ["alert", "digest", "liveness"];
+
 export function createThrottle(
   config: ThrottleConfig,
   scheduler: SchedulerLike,
   logger: Logger,
   store?: { readonly state: StateStore; readonly id: string },
+  notices?: { readonly sink: NoticeSink; readonly id: string },
 ): ThrottleProcessor {
   const state = new ThrottleState();
   const outlets = new Outlets();
@@ -106,13 +113,21 @@ export function createThrottle(
     } else state.active.add(a.fingerprint);
   };
 
-  /** Emit up to `limit` held alerts (and the summary) as one message; a lone alert goes as itself. */
+  /**
+   * Emit the next held message: a held digest as it is, else up to `limit` held alerts (and the
+   * summary) as one digest; a lone alert goes as itself.
+   */
   const releaseOne = (name: string, r: RouteState, now: number, id: string, emit: (item: Item) => void) => {
+    state.sentTotal++;
+    r.sent.push(now);
+    const upstream = r.held.takeDigest();
+    if (upstream) {
+      if (upstream.key !== undefined) held?.remove([upstream.key]);
+      return emit(stamp(upstream.digest, name, id));
+    }
     const { alerts, keys, summary } = r.held.take(config.max_digest_alerts);
     held?.remove(keys);
     if (summary) held?.summary(name, r.held, now);
-    state.sentTotal++;
-    r.sent.push(now);
     if (alerts.length === 1 && !summary) return emit(stamp(alerts[0] as Alert, name, id));
     const digest: Digest = {
       kind: "digest",
@@ -230,13 +245,28 @@ export function createThrottle(
     held?.summary(name, r.held, now);
   };
 
-  const hold = (name: string, r: RouteState, item: Alert, now: number): MaybePromise<void> => {
-    keep(name, r, item, now);
-    logger.debug({ route: name, held: r.held.size }, "alert held by throttle");
+  /** Keep a digest made upstream (a silence's) whole: it goes out as one message of its own. */
+  const keepDigest = (name: string, r: RouteState, digest: Digest, now: number, since = now) => {
+    if (r.held.size === 0) {
+      r.heldSince = since;
+      held?.hold(name, since, now);
+    }
+    r.held.holdDigest(digest, held?.addDigest(name, digest, now));
+  };
+
+  const hold = (name: string, r: RouteState, item: Alert | Digest, now: number): MaybePromise<void> => {
+    if (item.kind === "alert") keep(name, r, item, now);
+    else {
+      keepDigest(name, r, item, now);
+      state.delayedDigests++;
+    }
+    notices?.sink.record({ outcome: "held", item, component: notices.id, at: now });
+    logger.debug({ route: name, held: r.held.size }, `${item.kind} held by throttle`);
     return schedule(name, r);
   };
 
-  const decide = (item: Alert, emit: Emit): MaybePromise<void> => {
+  /** An alert, or a digest made upstream: one message in the window, held while the route is over it. */
+  const decide = (item: Alert | Digest, emit: Emit): MaybePromise<void> => {
     const now = scheduler.now();
     const name = item.route ?? "default";
     const r = routeOf(name);
@@ -247,7 +277,7 @@ export function createThrottle(
       if (!ok) return hold(name, r, item, now);
       r.sent.push(now);
       state.sentTotal++;
-      track(item);
+      if (item.kind === "alert") track(item);
       emit(stamp(item, name, id));
     });
   };
@@ -258,7 +288,7 @@ export function createThrottle(
       state.active.add(item.alert.fingerprint);
       return emit(item);
     }
-    if (item.kind !== "alert") return emit(item);
+    if (item.kind !== "alert" && item.kind !== "digest") return emit(item);
     if (!store) {
       decide(item, emit);
       return;
@@ -266,7 +296,10 @@ export function createThrottle(
     sequencer.run(
       () => decide(item, emit),
       (err) => {
-        logger.error({ err: String(err) }, "throttle failed on an alert; passing it through");
+        logger.error(
+          { err: String(err) },
+          `throttle failed on ${item.kind === "alert" ? "an alert" : "a digest"}; passing it through`,
+        );
         emit(item);
       },
     );
@@ -299,6 +332,7 @@ export function createThrottle(
     const now = scheduler.now();
     const r = routeOf(saved.route);
     for (const a of saved.alerts) keep(saved.route, r, a, now, saved.heldSince);
+    for (const d of saved.digests) keepDigest(saved.route, r, d, now, saved.heldSince);
     if (saved.summary.length > 0) {
       if (r.held.size === 0) {
         r.heldSince = saved.heldSince;
@@ -308,7 +342,11 @@ export function createThrottle(
       held?.summary(saved.route, r.held, now);
     }
     logger.info(
-      { route: saved.route, alerts: saved.alerts.length + saved.summary.reduce((n, s) => n + s.count, 0) },
+      {
+        route: saved.route,
+        alerts: saved.alerts.length + saved.summary.reduce((n, s) => n + s.count, 0),
+        digests: saved.digests.length,
+      },
       "throttle restored held alerts",
     );
     return schedule(saved.route, r, false);
@@ -319,7 +357,14 @@ export function createThrottle(
       ? restoreHolds({ store: store.state, held, sequencer, scheduler, logger, windowMs, adopt })
       : undefined;
 
-  const processor = noticeStream(store?.state, { outlets, sequencer, logger, handle, onComplete: flushAll });
+  const processor = noticeStream(store?.state, {
+    outlets,
+    sequencer,
+    logger,
+    handle,
+    onComplete: flushAll,
+    kinds: THROTTLED_KINDS,
+  });
 
   return {
     state,
@@ -348,5 +393,6 @@ export const throttleFactory = defineFactory({
       context.scheduler,
       context.logger,
       context.state ? { state: context.state, id: context.id } : undefined,
+      context.notices ? { sink: context.notices, id: context.id } : undefined,
     ),
 });

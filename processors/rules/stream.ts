@@ -31,7 +31,8 @@ export class Outlets {
   }
 }
 
-const ALERTS: StageInterest = { kinds: ["alert", "liveness"] };
+/** What notice processors act on by default: alerts and the rules' word on restored ones. */
+export const ALERT_KINDS: readonly Item["kind"][] = ["alert", "liveness"];
 
 /** What notice processors handle: alerts, and rules' word on restored ones (AlertLiveness). */
 export function isAlertState(item: Item): item is Alert | AlertLiveness {
@@ -48,13 +49,16 @@ export function statefulProcessor(
   logger: Logger,
   handle: (item: Item, emit: Emit) => void,
   onComplete: (emit: Emit) => void = () => {},
+  kinds: readonly Item["kind"][] = ALERT_KINDS,
 ): { stage: StageFactory; operator: OperatorFunction<Item, Item> } {
+  const interest: StageInterest = { kinds };
+  const takes = (item: Item) => kinds.includes(item.kind);
   const stage = (emit: Emit): ProcessorStage => {
     outlets.add(emit);
     return {
       push: (item) => {
         // Only alerts concern these processors: everything else passes on the fast path.
-        if (!isAlertState(item)) return emit(item);
+        if (!takes(item)) return emit(item);
         try {
           handle(item, emit);
         } catch (err) {
@@ -65,7 +69,7 @@ export function statefulProcessor(
       },
       complete: () => onComplete(emit),
       close: () => outlets.delete(emit),
-      interest: ALERTS,
+      interest,
     };
   };
   return { stage, operator: operatorFromStages([stage]) };
