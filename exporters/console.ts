@@ -32,7 +32,7 @@ export const consoleExporterFactory = defineFactory({
   kind: "exporter",
   type: "console",
   configSchema,
-  create(config): Exporter {
+  create(config, context): Exporter {
     const stream = config.output === "stderr" ? process.stderr : process.stdout;
     let printed = 0;
     return {
@@ -44,6 +44,16 @@ export const consoleExporterFactory = defineFactory({
           if (line === undefined) continue;
           stream.write(`${line}\n`);
           printed++;
+          if (item.kind === "alert" || item.kind === "digest" || item.kind === "error") {
+            const at = context.scheduler.now();
+            context.notices?.record({
+              outcome: "sent",
+              item,
+              component: context.id,
+              at,
+              destination: config.output,
+            });
+          }
         }
       },
       async shutdown() {},

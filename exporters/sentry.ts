@@ -19,6 +19,7 @@ import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { schedulerSleep } from "../src/delivery/timing.ts";
 import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
 import type { ErrorEvent, Item } from "../src/signal.ts";
+import { reportDelivery } from "../src/telemetry/settle.ts";
 import type { SentryClient } from "./sentry-client.ts";
 import { toSentryEvent } from "./sentry-event.ts";
 
@@ -166,12 +167,12 @@ export function createSentryExporter(
           continue;
         }
         const event = toSentryEvent(item, stackParser);
-        accepted.push(
-          queue.enqueue(destination, event, {
-            rule: `${item.component}/${item.error.type}`,
-            key: errorIdentity(item),
-          }).accepted,
-        );
+        const ticket = queue.enqueue(destination, event, {
+          rule: `${item.component}/${item.error.type}`,
+          key: errorIdentity(item),
+        });
+        accepted.push(ticket.accepted);
+        reportDelivery(context.notices, context, item, [ticket]);
       }
       await Promise.all(accepted);
     },

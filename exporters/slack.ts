@@ -14,6 +14,7 @@ import { storeOutboxFor } from "../src/delivery/store-outbox.ts";
 import { groupsOthers } from "../src/incident.ts";
 import { redactDestination, registerSecret, stripSecrets } from "../src/secrets.ts";
 import { type Alert, type Digest, digestCount, type Item } from "../src/signal.ts";
+import { reportDelivery } from "../src/telemetry/settle.ts";
 import { type RenderOptions, renderAlert, renderDigest, renderTestMessage } from "./slack-blocks.ts";
 import type { SlackMessage } from "./slack-format.ts";
 import { type IncidentAlert, renderIncident } from "./slack-incident.ts";
@@ -204,11 +205,13 @@ export function createSlackExporter(
               : renderAlert(item, options);
         const rule = item.kind === "alert" ? item.rule : `digest(${digestCount(item)})`;
         const identity = noticeIdentity(item);
-        messages.forEach((message, part) => {
+        const tickets = messages.map((message, part) => {
           const window = partWindow(item.sendWindow, part);
           const meta = { rule, key: `${identity}#${part}`, ...(window ? { window } : {}) };
-          accepted.push(queue.enqueue(destination, message, meta).accepted);
+          return queue.enqueue(destination, message, meta);
         });
+        for (const t of tickets) accepted.push(t.accepted);
+        reportDelivery(context.notices, context, item, tickets);
       }
       await Promise.all(accepted);
     },

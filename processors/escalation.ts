@@ -70,6 +70,7 @@ interface Tracked {
 export class EscalationState {
   readonly tracked = new Map<string, Tracked>();
   escalated = 0;
+  readonly escalatedByRule = new Map<string, number>();
   cancelled = 0;
 }
 
@@ -81,6 +82,8 @@ export interface EscalationProcessor extends Processor {
     /** Restored from before a restart, waiting for fresh data before any escalation. */
     awaiting_data: number;
     escalated: number;
+    /** Escalations sent, per rule. */
+    escalated_by_rule: Record<string, number>;
     cancelled: number;
     levels_minutes: number[];
   };
@@ -205,6 +208,7 @@ export function createEscalation(
     const minutesAt = levels[t.level] as number;
     t.level++;
     state.escalated++;
+    state.escalatedByRule.set(t.alert.rule, (state.escalatedByRule.get(t.alert.rule) ?? 0) + 1);
     const escalated: Alert = {
       ...t.alert,
       status: "escalated",
@@ -324,6 +328,7 @@ export function createEscalation(
         pending_escalations: pending,
         awaiting_data: awaiting,
         escalated: state.escalated,
+        escalated_by_rule: Object.fromEntries(state.escalatedByRule),
         cancelled: state.cancelled,
         levels_minutes: levels,
       };

@@ -26,6 +26,7 @@ import {
   type MaybePromise,
   type StateStore,
 } from "../src/state/store.ts";
+import type { NoticeSink } from "../src/telemetry/notices.ts";
 import { positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import {
@@ -87,6 +88,7 @@ export function createSilenceProcessor(
   scheduler: SchedulerLike,
   logger: Logger,
   store: { readonly state: StateStore; readonly id: string },
+  notices?: NoticeSink,
 ): SilenceProcessor {
   const registry = SilenceRegistry.for(store.state);
   const ns = silenceMutedNamespace(store.id);
@@ -144,6 +146,7 @@ export function createSilenceProcessor(
         lastMutedAt: now,
       };
       logger.debug({ fingerprint: item.fingerprint, silences: record.silences }, "notice muted by a silence");
+      notices?.record({ outcome: "muted", item, component: store.id, at: now, reason: by.join(", ") });
       save(item.fingerprint, record, now);
     });
   };
@@ -370,9 +373,15 @@ export const silenceFactory = defineFactory({
   type: "silence",
   configSchema: silenceConfigSchema,
   create: (config, context): SilenceProcessor =>
-    createSilenceProcessor(config, context.scheduler, context.logger, {
-      // Bare (no state store): silences live in this processor's own memory.
-      state: context.state ?? new MemoryStateStore(),
-      id: context.id,
-    }),
+    createSilenceProcessor(
+      config,
+      context.scheduler,
+      context.logger,
+      {
+        // Bare (no state store): silences live in this processor's own memory.
+        state: context.state ?? new MemoryStateStore(),
+        id: context.id,
+      },
+      context.notices,
+    ),
 });

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { StageFactory } from "./fuse.ts";
 import type { Item } from "./signal.ts";
 import type { StateStore } from "./state/store.ts";
+import type { NoticeSink } from "./telemetry/notices.ts";
 
 export type ComponentKind = "receiver" | "processor" | "exporter";
 
@@ -21,6 +22,8 @@ export interface ComponentContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Durable state shared by stateful components (memory, sqlite or redis); absent in bare tests. */
   readonly state?: StateStore;
+  /** Where a component tells what became of a notice (sent, failed, muted, held); absent in bare tests. */
+  readonly notices?: NoticeSink;
 }
 
 /** Counters and flags a component reports in /status; never secrets. */

@@ -26,6 +26,7 @@ import { withDeliveryQueue } from "./delivery/queued-exporter.ts";
 import { fuseProcessors } from "./fuse.ts";
 import type { Item } from "./signal.ts";
 import type { StateStore } from "./state/store.ts";
+import type { NoticeSink } from "./telemetry/notices.ts";
 
 export interface BuiltComponent<T> {
   readonly id: string;
@@ -39,6 +40,8 @@ export interface BuildOptions {
   readonly logger: Logger;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly state?: StateStore;
+  /** Told what became of each notice (the web view's timeline, the delivery latency metric). */
+  readonly notices?: NoticeSink;
 }
 
 const NOTICE_KINDS: readonly Item["kind"][] = ["alert", "digest", "error"];
@@ -81,9 +84,9 @@ export class PipelineGraph {
   }
 
   private context(id: string): ComponentContext {
-    const { scheduler, logger, env, state } = this.options;
+    const { scheduler, logger, env, state, notices } = this.options;
     const configDir = this.config.configDir;
-    return { id, scheduler, env, configDir, state, logger: logger.child({ component: id }) };
+    return { id, scheduler, env, configDir, state, notices, logger: logger.child({ component: id }) };
   }
 
   private spec(section: string, id: string): ComponentSpec {
@@ -128,6 +131,7 @@ export class PipelineGraph {
         const { shutdown_timeout } = spec.delivery;
         instance = withDeliveryQueue(instance, {
           id,
+          notices: context.notices,
           shutdownTimeoutMs: shutdown_timeout * 1000,
           ...queueOptionsFrom(spec.delivery, context),
         });

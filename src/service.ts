@@ -17,6 +17,7 @@ import { instanceNameFromEnv, newInstanceId } from "./state/instance-id.ts";
 import { type OpenStateStoreOptions, openStateStore, resolveStateSpec } from "./state/open.ts";
 import type { StateStore } from "./state/store.ts";
 import { statusReport } from "./status.ts";
+import { Telemetry } from "./telemetry/telemetry.ts";
 
 export interface AlertPipelineOptions {
   /** Path of a pipeline.yaml; default ./pipeline.yaml, else the embedded default. */
@@ -102,7 +103,8 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
       instanceId: newInstanceId(instanceNameFromEnv(env)),
       now: () => scheduler.now(),
     }));
-  const graph = await PipelineGraph.build(config, { scheduler, logger, env, state });
+  const telemetry = new Telemetry();
+  const graph = await PipelineGraph.build(config, { scheduler, logger, env, state, notices: telemetry });
   const services = bindSeedServices(graph, scheduler);
   const startedAt = Date.now();
   const status = () => statusReport(graph, services, { startedAt, state: state.status() });
@@ -111,11 +113,18 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   try {
     await graph.start();
     if (options.statusServer ?? config.service.status.enabled) {
-      api = await startOperatingApi({ config, graph, state, scheduler, logger, startedAt, status }).catch(
-        (err: unknown) => {
-          throw atConfigKey(config, ["service", "status", "endpoint"], err);
-        },
-      );
+      api = await startOperatingApi({
+        config,
+        graph,
+        state,
+        scheduler,
+        logger,
+        startedAt,
+        status,
+        telemetry,
+      }).catch((err: unknown) => {
+        throw atConfigKey(config, ["service", "status", "endpoint"], err);
+      });
     }
   } catch (err) {
     await graph.shutdown().catch(() => undefined);

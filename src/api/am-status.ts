@@ -2,19 +2,11 @@
 // /api/v2/receivers.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageFile } from "../package-files.ts";
+import { packageVersion } from "../package-files.ts";
 import { redactSecrets } from "../secrets.ts";
 import { receiverNames } from "./alert-view.ts";
 import type { ApiContext } from "./context.ts";
 import type { Route } from "./router.ts";
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
 
 /** The pipeline.yaml as written (${env:} references unresolved), secrets masked. */
 function originalConfig(ctx: ApiContext): string {

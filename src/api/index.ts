@@ -6,12 +6,14 @@ import type { ResolvedConfig } from "../config/load.ts";
 import type { PipelineGraph } from "../pipeline.ts";
 import { SilenceRegistry } from "../silences/registry.ts";
 import type { StateStore } from "../state/store.ts";
+import type { Telemetry } from "../telemetry/telemetry.ts";
 import { AlertIntake } from "./alert-intake.ts";
 import { alertRoutes } from "./am-alerts.ts";
 import { silenceRoutes } from "./am-silences.ts";
 import { statusRoutes } from "./am-status.ts";
 import type { ApiContext } from "./context.ts";
 import { healthRoutes } from "./health.ts";
+import { metricsRoutes } from "./metrics.ts";
 import type { Route } from "./router.ts";
 import { type ApiServer, startApiServer } from "./server.ts";
 
@@ -19,7 +21,13 @@ export type { ApiContext } from "./context.ts";
 export type { ApiServer } from "./server.ts";
 
 export function apiRoutes(ctx: ApiContext): Route[] {
-  return [...healthRoutes(ctx), ...statusRoutes(ctx), ...alertRoutes(ctx), ...silenceRoutes(ctx)];
+  return [
+    ...healthRoutes(ctx),
+    ...metricsRoutes(ctx),
+    ...statusRoutes(ctx),
+    ...alertRoutes(ctx),
+    ...silenceRoutes(ctx),
+  ];
 }
 
 /** Serve the routes on `service.status.endpoint`, guarded by `service.status.auth.token`. */
@@ -42,6 +50,7 @@ export interface OperatingApiOptions {
   readonly logger: Logger;
   readonly startedAt: number;
   status(): Record<string, unknown>;
+  readonly telemetry: Telemetry;
 }
 
 /** The API of a started pipeline: its server, and the intake of posted alerts restored and running. */

@@ -1,0 +1,108 @@
+// Self-metrics as a table: each spec names a Prometheus series family and reads its samples from a
+// snapshot of the collector taken once per scrape (components' status(), the state store, the API),
+// so the hot path pays nothing. Registered on a prom-client registry, which renders the exposition.
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { ComponentStatus } from "../component.ts";
+import type { StateStoreStatus } from "../state/store.ts";
+
+export type Labels = Readonly<Record<string, string>>;
+export type Sample = readonly [labels: Labels, value: number];
+
+/** One component as the scrape saw it. */
+export interface ComponentView {
+  readonly id: string;
+  readonly type: string;
+  readonly status: ComponentStatus;
+}
+
+/** Everything a scrape reads, taken once. */
+export interface CollectorSnapshot {
+  /** The pipeline's clock, ms (what `*_since` fields are on). */
+  readonly nowMs: number;
+  readonly uptimeSeconds: number;
+  readonly receivers: readonly ComponentView[];
+  readonly processors: readonly ComponentView[];
+  readonly exporters: readonly ComponentView[];
+  readonly state: StateStoreStatus;
+  readonly postedAlerts: Readonly<Record<string, number>>;
+  /** Firing alerts by Alertmanager state (active, suppressed, unprocessed). */
+  readonly alertStates: Readonly<Record<string, number>>;
+  /** Silences by state (active, pending, expired). */
+  readonly silenceStates: Readonly<Record<string, number>>;
+  readonly version: string;
+}
+
+export interface MetricSpec {
+  /** Full name, `alertpipe_…`; counters end in `_total`. */
+  readonly name: string;
+  readonly help: string;
+  readonly type: "counter" | "gauge";
+  readonly labels: readonly string[];
+  samples(snapshot: CollectorSnapshot): Iterable<Sample>;
+}
+
+/** A finite number from a status field, else undefined. */
+export function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** Seconds from an ISO time (a status `*_since` field) to `nowMs`; 0 when absent. */
+export function secondsSince(iso: unknown, nowMs: number): number {
+  const at = typeof iso === "string" ? Date.parse(iso) : Number.NaN;
+  return Number.isFinite(at) ? Math.max(0, (nowMs - at) / 1000) : 0;
+}
+
+/** Samples of `key` per component among `views` that report it as a number. */
+export function* perComponent(
+  views: readonly ComponentView[],
+  label: string,
+  key: string,
+  extra: Labels = {},
+): Iterable<Sample> {
+  for (const v of views) {
+    const value = num(v.status[key]);
+    if (value !== undefined) yield [{ [label]: v.id, ...extra }, value];
+  }
+}
+
+/**
+ * Register every spec on `registry`; at scrape each reads the snapshot `current()` returns (the
+ * caller sets it just before rendering). A spec that throws yields nothing rather than fail the scrape.
+ */
+export function registerSpecs(
+  registry: Registry,
+  specs: readonly MetricSpec[],
+  current: () => CollectorSnapshot | undefined,
+  onError: (name: string, error: unknown) => void,
+): void {
+  for (const spec of specs) {
+    const read = (): Sample[] => {
+      const snapshot = current();
+      if (!snapshot) return [];
+      try {
+        return [...spec.samples(snapshot)];
+      } catch (error) {
+        onError(spec.name, error);
+        return [];
+      }
+    };
+    const base = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+    if (spec.type === "counter") {
+      new Counter({
+        ...base,
+        collect() {
+          this.reset();
+          for (const [labels, value] of read()) this.inc(labels, Math.max(0, value));
+        },
+      });
+    } else {
+      new Gauge({
+        ...base,
+        collect() {
+          this.reset();
+          for (const [labels, value] of read()) this.set(labels, value);
+        },
+      });
+    }
+  }
+}
