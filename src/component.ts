@@ -35,6 +35,8 @@ export interface Receiver {
   start(): Promise<void>;
   shutdown(): Promise<void>;
   status?(): ComponentStatus;
+  /** A receiver with a server: whether it accepts connections now (readiness, /-/ready). */
+  listening?(): boolean;
 }
 
 export interface Processor {

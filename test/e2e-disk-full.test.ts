@@ -1,7 +1,7 @@
 // A real full disk under `alertpipe run`: the SQLite state lives on a small tmpfs that fills up
 // while 30 alerts arrive and Slack answers 503. The collector says so (degraded, the reason, an
-// error naming the file and code), keeps the alerts in memory, writes them once space is freed;
-// after kill -9 and a restart every one of them is delivered.
+// error naming the file and code, /-/ready answering 503), keeps the alerts in memory, writes
+// them once space is freed; after kill -9 and a restart every one of them is delivered.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,6 +86,15 @@ describe("e2e: the state disk fills up (SQLite on a tmpfs)", () => {
       code: "SQLITE_FULL",
     });
     expect(first.cli.stderr() + first.cli.stdout()).not.toContain("cannot rollback");
+    // Readiness says it too (alive all along): a load balancer sends the scrapers elsewhere.
+    const probe = (path: string) => fetch(first.statusUrl.replace(/\/status$/, path));
+    const notReady = await probe("/-/ready");
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({
+      status: "Server not available",
+      reason: expect.stringContaining(`cannot write ${statePath}: SQLITE_FULL`),
+    });
+    expect((await probe("/-/healthy")).status).toBe(200);
 
     // Space comes back: the alerts held in memory reach the file, and the store is healthy again.
     rmSync(filler);
@@ -95,6 +104,8 @@ describe("e2e: the state disk fills up (SQLite on a tmpfs)", () => {
       () => `stored ${new Set(storedHosts(statePath)).size}/30`,
     );
     expect(first.cli.stderr() + first.cli.stdout()).toContain("state store writable again");
+    // Slack still fails, but within its retry time: ready again.
+    expect((await probe("/-/ready")).status).toBe(200);
 
     first.cli.child.kill("SIGKILL");
     await first.cli.exited();

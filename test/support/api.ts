@@ -13,6 +13,8 @@ export interface ApiOptions {
   readonly token?: string;
   /** Extra keys under service.status (YAML, indented 4 spaces). */
   readonly status?: string;
+  /** Extra keys of the slack exporter (YAML flow mapping entries, e.g. "max_retry_time: 1"). */
+  readonly slack?: string;
   readonly state?: StateStore;
   /** The incidents processor after the rule (before cooldown), as in the shipped pipeline. */
   readonly incidents?: boolean;
@@ -53,7 +55,7 @@ processors:
   throttle: { window: 300, max_per_window: 100 }
   scrub: {}
 exporters:
-  slack: { webhook_url: "${slackUrl}", rate_per_second: 100, burst: 100 }
+  slack: { webhook_url: "${slackUrl}", rate_per_second: 100, burst: 100${options.slack ? `, ${options.slack}` : ""} }
 service:
   status:
     endpoint: "127.0.0.1:0"

@@ -106,6 +106,10 @@ export class OtlpReceiver implements Receiver {
     });
   }
 
+  listening(): boolean {
+    return this.server?.listening === true;
+  }
+
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
