@@ -1,6 +1,7 @@
 // A real Prometheus 2.42 with alertpipe as its Alertmanager (api_version v2, bearer token): its
-// always-firing rule reaches the Slack sink once, however often Prometheus re-sends it; when
-// Prometheus stops, the alert is not posted again and resolves as stale.
+// always-firing rule reaches the Slack sink once, however often Prometheus re-sends it; it scrapes
+// alertpipe's /metrics (up == 1, the alertpipe_* series queryable); when Prometheus stops, the
+// alert is not posted again and resolves as stale.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +31,12 @@ const RULES = `groups:
 function prometheusConfig(alertpipe: string): string {
   return `global:
   evaluation_interval: 1s
+  scrape_interval: 1s
 rule_files: [rules.yml]
+scrape_configs:
+  - job_name: alertpipe
+    static_configs:
+      - targets: ["${alertpipe}"]
 alerting:
   alertmanagers:
     - api_version: v2
@@ -47,6 +53,18 @@ describe.skipIf(!PROMETHEUS)("Prometheus sending to alertpipe", () => {
   let dir: string;
   let prometheus: ChildProcess | undefined;
   let prometheusLog = "";
+  let prometheusUrl = "";
+
+  /** An instant query through Prometheus' HTTP API. */
+  const query = async (expr: string) => {
+    const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await res.json()) as {
+      status: string;
+      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
+    if (body.status !== "success") throw new Error(`query ${expr}: ${JSON.stringify(body)}`);
+    return body.data?.result ?? [];
+  };
 
   const stopPrometheus = async () => {
     const child = prometheus;
@@ -62,6 +80,7 @@ describe.skipIf(!PROMETHEUS)("Prometheus sending to alertpipe", () => {
     writeFileSync(join(dir, "rules.yml"), RULES);
     writeFileSync(join(dir, "prometheus.yml"), prometheusConfig(op.api.replace("http://", "")));
     const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
     prometheus = spawn(
       PROMETHEUS as string,
       [
@@ -119,6 +138,29 @@ describe.skipIf(!PROMETHEUS)("Prometheus sending to alertpipe", () => {
     });
     expect(alerts[0]?.generatorURL).toMatch(/^http:\/\/.*graph/);
   }, 120_000);
+
+  it("scrapes alertpipe's /metrics: up == 1 and the alertpipe_* series", async () => {
+    const up = async () => (await query('up{job="alertpipe"}'))[0]?.value[1];
+    await expect.poll(up, { timeout: 60_000, message: `prometheus log:\n${prometheusLog}` }).toBe("1");
+    // The pipeline's own series, not counting the process and build ones.
+    const series = await query('{__name__=~"alertpipe_.+", __name__!~"alertpipe_(process|build)_.+"}');
+    const names = [...new Set(series.map((s) => s.metric.__name__ as string))].sort();
+    expect(series.length).toBeGreaterThanOrEqual(10);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "alertpipe_receiver_accepted_metric_points_total",
+        "alertpipe_rule_series",
+        "alertpipe_api_posted_alerts_total",
+        "alertpipe_exporter_sent_notices_total",
+        "alertpipe_exporter_queue_size",
+        "alertpipe_exporter_delivery_latency_seconds_bucket",
+        "alertpipe_state_store_degraded",
+      ]),
+    );
+    // What Prometheus stored is what alertpipe did: the one notice it sent to Slack.
+    const sent = await query('alertpipe_exporter_sent_notices_total{exporter="slack"}');
+    expect(sent.map((s) => [s.metric.destination, s.value[1]])).toEqual([["default", "1"]]);
+  }, 90_000);
 
   it("resolves it as stale once Prometheus stops posting it", async () => {
     await stopPrometheus();
