@@ -356,6 +356,10 @@ export function createCooldown(
         released: state.released,
       };
     },
+    *alertMarks(now) {
+      for (const [fingerprint, e] of state.entries)
+        if (e.until > now) yield { fingerprint, mark: "cooldown" as const, until: e.until };
+    },
     async shutdown() {
       await sequencer.idle();
       for (const e of state.entries.values()) e.timer?.unsubscribe();

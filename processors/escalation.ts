@@ -333,6 +333,20 @@ export function createEscalation(
         levels_minutes: levels,
       };
     },
+    *alertMarks() {
+      for (const [fingerprint, t] of state.tracked) {
+        if (!t.confirmed) yield { fingerprint, mark: "awaiting_data" as const };
+        if (t.level > 0) yield { fingerprint, mark: "escalated" as const, level: t.level };
+        const next = levels[t.level];
+        if (t.confirmed && next !== undefined)
+          yield {
+            fingerprint,
+            mark: "escalation_due" as const,
+            until: t.firstNoticeAt + next * 60_000,
+            level: t.level + 1,
+          };
+      }
+    },
     async shutdown() {
       await sequencer.idle();
       for (const t of state.tracked.values()) t.timer?.unsubscribe();

@@ -77,6 +77,11 @@ export class HeldAlerts {
     return this.#listed.length;
   }
 
+  /** Fingerprints of the alerts listed (summarised ones are counted, not kept). */
+  *fingerprints(): Iterable<string> {
+    for (const { alert } of this.#listed) yield alert.fingerprint;
+  }
+
   get summarised(): number {
     return this.#summarised;
   }

@@ -1,6 +1,6 @@
 // A throttle's state in one object (per-route windows and holds, counters) and the status it shows.
 import type { Subscription } from "rxjs";
-import type { Processor } from "../src/component.ts";
+import type { AlertMark, Processor } from "../src/component.ts";
 import type { HeldAlerts } from "./throttle-held.ts";
 
 export interface RouteState {
@@ -97,4 +97,11 @@ export interface ThrottleProcessor extends Processor {
   readonly state: ThrottleState;
   status(): ThrottleStatus;
   shutdown(): Promise<void>;
+}
+
+/** The alerts each route holds listed, with when the next digest may go (the web view's "held"). */
+export function* heldMarks(state: ThrottleState): Iterable<AlertMark> {
+  for (const [route, r] of state.routes)
+    for (const fingerprint of r.held.fingerprints())
+      yield { fingerprint, mark: "held", route, ...(r.dueAt !== undefined ? { until: r.dueAt } : {}) };
 }

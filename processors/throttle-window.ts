@@ -3,22 +3,53 @@
 // shared window log decides (atomic on Redis, durable on SQLite); its failure falls back to the
 // route's own send times, so a store problem never costs an alert.
 import type { Logger } from "pino";
+import type { SchedulerLike } from "rxjs";
 import type { Alert, Digest, SendWindow } from "../src/signal.ts";
 import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import { guarded } from "./state-sequence.ts";
-import type { RouteState } from "./throttle-state.ts";
+import { iso, type RouteState } from "./throttle-state.ts";
 
 export class ThrottleWindow {
   readonly #windowMs: number;
   readonly #max: number;
+  readonly #scheduler: SchedulerLike;
   readonly #logger: Logger;
   readonly #store: StateStore | undefined;
 
-  constructor(windowMs: number, max: number, logger: Logger, store: StateStore | undefined) {
+  constructor(
+    windowMs: number,
+    max: number,
+    scheduler: SchedulerLike,
+    logger: Logger,
+    store: StateStore | undefined,
+  ) {
     this.#windowMs = windowMs;
     this.#max = max;
+    this.#scheduler = scheduler;
     this.#logger = logger;
     this.#store = store;
+  }
+
+  /** Once per hold, when its first release is known: how many are held and when the digest goes. */
+  announce(name: string, r: RouteState): void {
+    if (r.announced) return;
+    r.announced = true;
+    // Logged after the current batch of alerts, so the count says what this burst held.
+    this.#scheduler.schedule(() => {
+      if (r.held.size === 0) return;
+      const due = r.dueAt;
+      this.#logger.info(
+        {
+          route: name,
+          held: r.held.size,
+          max_per_window: this.#max,
+          window_seconds: this.#windowMs / 1000,
+          next_digest_at: iso(due),
+          in_seconds: due === undefined ? undefined : Math.max(0, (due - this.#scheduler.now()) / 1000),
+        },
+        "throttle is holding alerts over max_per_window: they go out as a digest when the window allows",
+      );
+    }, 0);
   }
 
   /** Forget the route's send times that left the window. */

@@ -27,6 +27,7 @@ import {
 } from "./throttle-held.ts";
 import { restoreHolds } from "./throttle-restore.ts";
 import {
+  heldMarks,
   iso,
   type RouteState,
   type ThrottleProcessor,
@@ -82,7 +83,7 @@ export function createThrottle(
   // Memory state keeps nothing past shutdown: what is held leaves in one message per route.
   const lastWordOnly = store?.state.backend === "memory";
   let oneShotsPruneAt = 1000;
-  const window = new ThrottleWindow(windowMs, config.max_per_window, logger, store?.state);
+  const window = new ThrottleWindow(windowMs, config.max_per_window, scheduler, logger, store?.state);
   const prune = (r: RouteState, now: number) => window.prune(r, now);
   const stamp = <T extends Alert | Digest>(item: T, route: string, id: string) =>
     window.stamp(item, route, id);
@@ -196,28 +197,6 @@ export function createThrottle(
     );
   };
 
-  /** Once per hold, when its first release is known: how many are held and when the digest goes. */
-  const announce = (name: string, r: RouteState) => {
-    if (r.announced) return;
-    r.announced = true;
-    // Logged after the current batch of alerts, so the count says what this burst held.
-    scheduler.schedule(() => {
-      if (r.held.size === 0) return;
-      const due = r.dueAt;
-      logger.info(
-        {
-          route: name,
-          held: r.held.size,
-          max_per_window: config.max_per_window,
-          window_seconds: config.window,
-          next_digest_at: iso(due),
-          in_seconds: due === undefined ? undefined : Math.max(0, (due - scheduler.now()) / 1000),
-        },
-        "throttle is holding alerts over max_per_window: they go out as a digest when the window allows",
-      );
-    }, 0);
-  };
-
   const schedule = (name: string, r: RouteState, refused = true): MaybePromise<void> => {
     if (r.timer || r.held.size === 0) return;
     const now = scheduler.now();
@@ -225,7 +204,7 @@ export function createThrottle(
       if (r.timer || r.held.size === 0) return;
       r.dueAt = Math.max(now, due);
       r.timer = scheduler.schedule(() => runTimer(name, r), r.dueAt - now);
-      announce(name, r);
+      window.announce(name, r);
     });
   };
 
@@ -375,6 +354,7 @@ export function createThrottle(
       pruneOneShots(now);
       return throttleStatus(state, { ...config, max_held_alerts: maxHeld });
     },
+    alertMarks: () => heldMarks(state),
     async shutdown() {
       restoring?.stop();
       await sequencer.idle();

@@ -39,6 +39,22 @@ export interface Receiver {
   listening?(): boolean;
 }
 
+/** What a notice processor is doing about a firing alert now (shown by the web view). */
+export interface AlertMark {
+  /** The alert's fingerprint (rule + group labels), as on the Alert. */
+  readonly fingerprint: string;
+  /**
+   * `cooldown`: notified, re-fires held back until `until`; `held`: over the throttle's limit, in
+   * the next digest at `until`; `escalated`: sent again at `level`; `escalation_due`: escalates at
+   * `until`; `awaiting_data`: restored after a restart, nothing happens until data confirm it.
+   */
+  readonly mark: "cooldown" | "held" | "escalated" | "escalation_due" | "awaiting_data";
+  /** The pipeline's clock, ms. */
+  readonly until?: number;
+  readonly level?: number;
+  readonly route?: string;
+}
+
 export interface Processor {
   readonly operator: OperatorFunction<Item, Item>;
   /**
@@ -49,6 +65,8 @@ export interface Processor {
   /** Flush anything held (digests, pending) before shutdown. */
   shutdown?(): Promise<void>;
   status?(): ComponentStatus;
+  /** What it is doing about firing alerts now (cooldowns, holds, escalations). */
+  alertMarks?(nowMs: number): Iterable<AlertMark>;
 }
 
 export interface Exporter {
