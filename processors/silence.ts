@@ -129,7 +129,8 @@ export function createSilenceProcessor(
     );
   };
 
-  const mute = (item: Alert, by: readonly string[], now: number): MaybePromise<void> => {
+  const mute = (item: Alert, muting: readonly Silence[], now: number): MaybePromise<void> => {
+    const by = muting.map((s) => s.id);
     counts.muted++;
     const previous = guarded(
       logger,
@@ -146,7 +147,8 @@ export function createSilenceProcessor(
         lastMutedAt: now,
       };
       logger.debug({ fingerprint: item.fingerprint, silences: record.silences }, "notice muted by a silence");
-      notices?.record({ outcome: "muted", item, component: store.id, at: now, reason: by.join(", ") });
+      const reason = muting.map((s) => `"${s.comment}" (${s.createdBy}, ${s.id})`).join("; ");
+      notices?.record({ outcome: "muted", item, component: store.id, at: now, reason });
       save(item.fingerprint, record, now);
     });
   };
@@ -155,10 +157,10 @@ export function createSilenceProcessor(
     const now = scheduler.now();
     return andThen(silencesNow(now), (all) => {
       const labels = alertLabelSet(item);
-      const by = all.filter((s) => isActive(s, now) && matchesAll(s.matchers, labels)).map((s) => s.id);
+      const muting = all.filter((s) => isActive(s, now) && matchesAll(s.matchers, labels));
       track(item, now);
-      if (by.length === 0) return emit(item);
-      return mute(item, by, now);
+      if (muting.length === 0) return emit(item);
+      return mute(item, muting, now);
     });
   };
 

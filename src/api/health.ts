@@ -47,31 +47,48 @@ function available(since: number, extra: object = {}): ApiReply {
 const canListen = (r: unknown): r is { listening(): boolean } =>
   typeof (r as { listening?: unknown } | null)?.listening === "function";
 
-function destinationChecks(ctx: ApiContext): ReadinessCheck[] {
-  const checks: ReadinessCheck[] = [];
+/** One destination's delivery as readiness judges it. */
+export interface DestinationHealth {
+  readonly exporter: string;
+  readonly status: DestinationStatus;
+  /** How long every attempt has failed, s (0 while it works). */
+  readonly failingS: number;
+  /** The retry time readiness allows it, s. */
+  readonly limitS: number;
+  /** Failing past its retry time. */
+  readonly down: boolean;
+}
+
+export function destinationHealth(ctx: ApiContext): DestinationHealth[] {
+  const out: DestinationHealth[] = [];
   const now = ctx.scheduler.now();
   for (const e of ctx.graph.exporters) {
     const delivery = e.instance.status?.().delivery as
       | { destinations?: readonly DestinationStatus[]; max_retry_time_seconds?: number }
       | undefined;
-    if (!delivery?.destinations) continue;
-    const limitS = delivery.max_retry_time_seconds || UNLIMITED_RETRY_READINESS_S;
-    for (const d of delivery.destinations) {
+    const limitS = delivery?.max_retry_time_seconds || UNLIMITED_RETRY_READINESS_S;
+    for (const d of delivery?.destinations ?? []) {
       const since = d.failing_since === undefined ? undefined : Date.parse(d.failing_since);
       const failingS = since === undefined ? 0 : Math.max(0, (now - since) / 1000);
-      const ok = failingS <= limitS;
-      const last = d.last_failures.at(-1)?.reason;
-      checks.push({
-        check: `exporter ${e.id} → ${d.destination}`,
-        ok,
-        detail:
-          since === undefined
-            ? "delivering"
-            : `failing since ${d.failing_since} (${failingS.toFixed(1)} s${ok ? `, retried up to ${limitS} s` : `, past its retry time of ${limitS} s`})${last ? `: ${last}` : ""}`,
-      });
+      out.push({ exporter: e.id, status: d, failingS, limitS, down: failingS > limitS });
     }
   }
-  return checks;
+  return out;
+}
+
+function destinationChecks(ctx: ApiContext): ReadinessCheck[] {
+  return destinationHealth(ctx).map(({ exporter, status: d, failingS, limitS, down }) => {
+    const last = d.last_failures.at(-1)?.reason;
+    const span = `${failingS.toFixed(1)} s${down ? `, past its retry time of ${limitS} s` : `, retried up to ${limitS} s`}`;
+    return {
+      check: `exporter ${exporter} → ${d.destination}`,
+      ok: !down,
+      detail:
+        d.failing_since === undefined
+          ? "delivering"
+          : `failing since ${d.failing_since} (${span})${last ? `: ${last}` : ""}`,
+    };
+  });
 }
 
 export function readinessChecks(ctx: ApiContext): ReadinessCheck[] {

@@ -16,6 +16,7 @@ import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import type { Route } from "./router.ts";
 import { type ApiServer, startApiServer } from "./server.ts";
+import { webViewRoutes } from "./web-view.ts";
 
 export type { ApiContext } from "./context.ts";
 export type { ApiServer } from "./server.ts";
@@ -27,6 +28,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...statusRoutes(ctx),
     ...alertRoutes(ctx),
     ...silenceRoutes(ctx),
+    ...webViewRoutes(ctx),
   ];
 }
 

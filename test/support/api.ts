@@ -15,6 +15,8 @@ export interface ApiOptions {
   readonly status?: string;
   /** Extra keys of the slack exporter (YAML flow mapping entries, e.g. "max_retry_time: 1"). */
   readonly slack?: string;
+  /** The throttle's max_per_window (default 100). */
+  readonly maxPerWindow?: number;
   readonly state?: StateStore;
   /** The incidents processor after the rule (before cooldown), as in the shipped pipeline. */
   readonly incidents?: boolean;
@@ -52,7 +54,7 @@ processors:
   cooldown: { default: 5 }
   escalation: { delay: 15 }
   silence: {}
-  throttle: { window: 300, max_per_window: 100 }
+  throttle: { window: 300, max_per_window: ${options.maxPerWindow ?? 100} }
   scrub: {}
 exporters:
   slack: { webhook_url: "${slackUrl}", rate_per_second: 100, burst: 100${options.slack ? `, ${options.slack}` : ""} }
