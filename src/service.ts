@@ -34,7 +34,7 @@ export interface AlertPipelineOptions {
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
   readonly registry?: Registry;
-  /** Serve the operating API: /healthz, /status, the Alertmanager v2 API (default: service.status.enabled). */
+  /** Serve the operating API: probes, /status, /metrics, /ui/, the Alertmanager v2 API (default: service.status.enabled). */
   readonly statusServer?: boolean;
   /** State store spec when neither ALERTPIPE_STATE nor service.state gives one (default memory). */
   readonly defaultState?: string;

@@ -7,7 +7,8 @@ export const MIN_TOKEN_LENGTH = 16;
 export const statusConfigSchema = z
   .strictObject({
     enabled: boolishOr(true).meta({
-      description: "Serve the operating API: /healthz, /status and the Alertmanager v2 API.",
+      description:
+        "Serve the operating API: health probes, /status, /metrics, the web view /ui/ and the Alertmanager v2 API.",
     }),
     endpoint: z
       .string()
