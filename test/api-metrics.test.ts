@@ -2,8 +2,7 @@
 // pipeline: points accepted by the OTLP receiver, alerts by rule and status, silenced and delivered
 // notices, queue depth, the delivery latency histogram, the state store; never a secret.
 import { afterEach, describe, expect, it } from "vitest";
-import type { OtlpReceiver } from "../src/receivers/otlp/receiver.ts";
-import { type ApiHarness, silenceBody, startApi, TOKEN } from "./support/api.ts";
+import { type ApiHarness, postHealth, silenceBody, startApi, TOKEN } from "./support/api.ts";
 import { parseExposition } from "./support/exposition.ts";
 import { SECRET_PATH } from "./support/fake-slack.ts";
 
@@ -12,32 +11,6 @@ afterEach(async () => {
   await api?.close();
   api = undefined;
 });
-
-/** One pipeline.health.score point per service, over OTLP/JSON to the pipeline's receiver. */
-async function postHealth(harness: ApiHarness, values: Record<string, number>) {
-  const receiver = harness.handle.graph.receivers.find((r) => r.id === "otlp")?.instance as OtlpReceiver;
-  const { port } = receiver.address();
-  const timeUnixNano = String(Date.now() * 1e6);
-  const body = {
-    resourceMetrics: Object.entries(values).map(([service, value]) => ({
-      resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
-      scopeMetrics: [
-        {
-          scope: { name: "test" },
-          metrics: [
-            { name: "pipeline.health.score", gauge: { dataPoints: [{ asDouble: value, timeUnixNano }] } },
-          ],
-        },
-      ],
-    })),
-  };
-  const res = await fetch(`http://127.0.0.1:${port}/v1/metrics`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-}
 
 async function scrape(harness: ApiHarness) {
   const res = await harness.request("GET", "/metrics");

@@ -6,36 +6,12 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OtlpReceiver } from "../src/receivers/otlp/receiver.ts";
-import { type ApiHarness, startApi, TOKEN } from "./support/api.ts";
+import { type ApiHarness, postHealth, startApi, TOKEN } from "./support/api.ts";
 import { requireBinary } from "./support/binaries.ts";
 
 const CHROMIUM = requireBinary("chromium", "chromium");
 const SHOTS = join(process.cwd(), "test-results");
 const XSS = '<img src=x onerror="window.__xss=1">';
-
-async function postHealth(api: ApiHarness, values: Record<string, number>) {
-  const receiver = api.handle.graph.receivers.find((r) => r.id === "otlp")?.instance as OtlpReceiver;
-  const timeUnixNano = String(Date.now() * 1e6);
-  const res = await fetch(`http://127.0.0.1:${receiver.address().port}/v1/metrics`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      resourceMetrics: Object.entries(values).map(([service, value]) => ({
-        resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
-        scopeMetrics: [
-          {
-            scope: { name: "ui-test" },
-            metrics: [
-              { name: "pipeline.health.score", gauge: { dataPoints: [{ asDouble: value, timeUnixNano }] } },
-            ],
-          },
-        ],
-      })),
-    }),
-  });
-  expect(res.status).toBe(200);
-}
 
 const diskFull = (service: string) => ({
   labels: { alertname: "DiskFull", severity: "warning", service_name: service, mountpoint: "/var/lib/db" },

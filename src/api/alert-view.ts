@@ -1,8 +1,9 @@
 // The firing alerts as GET /api/v2/alerts shows them: gathered from the pipeline's components (by
 // capability), their silences looked up, and filtered as Alertmanager filters them.
 import type { PipelineGraph } from "../pipeline.ts";
+import type { Alert } from "../signal.ts";
 import { matchesAll, parseMatchers } from "../silences/matchers.ts";
-import { isActive } from "../silences/silence.ts";
+import { isActive, type Silence } from "../silences/silence.ts";
 import { type GettableAlert, gettableAlert } from "./am-shapes.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError, refusal } from "./errors.ts";
@@ -16,24 +17,34 @@ export function receiverNames(graph: PipelineGraph): string[] {
   return [...new Set(names)];
 }
 
-export async function gettableAlerts(ctx: ApiContext): Promise<GettableAlert[]> {
-  const nowMs = ctx.scheduler.now();
-  const active = (await ctx.silences.list(nowMs)).filter((s) => isActive(s, nowMs));
+/** Every firing alert the pipeline knows, beside its Alertmanager form (`active`: silences in force). */
+export function alertViews(
+  ctx: ApiContext,
+  active: readonly Silence[],
+  nowMs: number,
+): Array<{ alert: Alert; gettable: GettableAlert }> {
   const receivers = receiverNames(ctx.graph);
   const resolveTimeoutMs = ctx.config.service.status.resolve_timeout * 1000;
   const components = [...ctx.graph.processors.map((p) => p.instance), ctx.intake];
-  return currentAlerts(components)
-    .map(({ alert, processed, incident }) =>
-      gettableAlert({
-        alert,
-        processed,
-        ...(incident ? { incident } : {}),
-        active,
-        receivers,
-        nowMs,
-        endsAt: ctx.intake.expiresAt(alert.fingerprint) ?? alert.at + resolveTimeoutMs,
-      }),
-    )
+  return currentAlerts(components).map(({ alert, processed, incident }) => ({
+    alert,
+    gettable: gettableAlert({
+      alert,
+      processed,
+      ...(incident ? { incident } : {}),
+      active,
+      receivers,
+      nowMs,
+      endsAt: ctx.intake.expiresAt(alert.fingerprint) ?? alert.at + resolveTimeoutMs,
+    }),
+  }));
+}
+
+export async function gettableAlerts(ctx: ApiContext): Promise<GettableAlert[]> {
+  const nowMs = ctx.scheduler.now();
+  const active = (await ctx.silences.list(nowMs)).filter((s) => isActive(s, nowMs));
+  return alertViews(ctx, active, nowMs)
+    .map((v) => v.gettable)
     .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
 }
 

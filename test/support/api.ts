@@ -1,6 +1,7 @@
 // An in-process pipeline with its operating API on a free loopback port and Slack pointed at a
 // local fake: the health rule, cooldown, escalation, silence and throttle as shipped.
 import { pino } from "pino";
+import type { OtlpReceiver } from "../../src/receivers/otlp/receiver.ts";
 import type { AlertPipelineHandle } from "../../src/service.ts";
 import { startAlertPipeline } from "../../src/service.ts";
 import type { StateStore } from "../../src/state/store.ts";
@@ -108,6 +109,35 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiHarness> {
       await slack.close();
     },
   };
+}
+
+/** An OTLP/JSON export of one pipeline.health.score gauge per service (the `service.name` resource). */
+export function healthExport(values: Record<string, number>, scope = "test"): unknown {
+  const timeUnixNano = String(Date.now() * 1e6);
+  return {
+    resourceMetrics: Object.entries(values).map(([service, value]) => ({
+      resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+      scopeMetrics: [
+        {
+          scope: { name: scope },
+          metrics: [
+            { name: "pipeline.health.score", gauge: { dataPoints: [{ asDouble: value, timeUnixNano }] } },
+          ],
+        },
+      ],
+    })),
+  };
+}
+
+/** POST health scores to the harness's own OTLP receiver (what a scraper does). */
+export async function postHealth(harness: ApiHarness, values: Record<string, number>): Promise<void> {
+  const receiver = harness.handle.graph.receivers.find((r) => r.id === "otlp")?.instance as OtlpReceiver;
+  const res = await fetch(`http://127.0.0.1:${receiver.address().port}/v1/metrics`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(healthExport(values)),
+  });
+  if (res.status !== 200) throw new Error(`OTLP answered ${res.status}`);
 }
 
 /** A silence posted as amtool posts one. */

@@ -1,5 +1,6 @@
 // `alertpipe run` on the shipped pipeline.yaml with Slack at a local fake and the API token set, for
 // suites that operate it from outside (amtool, Prometheus, the alertpipe CLI clients).
+import { healthExport } from "./api.ts";
 import { type CliRun, cleanEnv, runCli, startCli } from "./cli.ts";
 import { type FakeSlack, startFakeSlack } from "./fake-slack.ts";
 
@@ -43,27 +44,10 @@ export async function startOperated(env: Record<string, string> = {}, slack?: Fa
     otlp,
     texts: () => sink.delivered().map((b) => String(b.text)),
     async health(values) {
-      const nowNs = String(Date.now() * 1e6);
-      const body = {
-        resourceMetrics: Object.entries(values).map(([service, value]) => ({
-          resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
-          scopeMetrics: [
-            {
-              scope: { name: "e2e" },
-              metrics: [
-                {
-                  name: "pipeline.health.score",
-                  gauge: { dataPoints: [{ asDouble: value, timeUnixNano: nowNs }] },
-                },
-              ],
-            },
-          ],
-        })),
-      };
       const res = await fetch(`${otlp}/v1/metrics`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
+        body: JSON.stringify(healthExport(values, "e2e")),
       });
       if (res.status !== 200) throw new Error(`OTLP answered ${res.status}`);
     },

@@ -4,20 +4,13 @@
 import type { AlertMark } from "../../component.ts";
 import type { Alert, AlertStatus, Severity } from "../../signal.ts";
 import { alertLabelSet } from "../../silences/labels.ts";
-import { isActive, sortSilences } from "../../silences/silence.ts";
+import { isActive, type Silence, sortSilences } from "../../silences/silence.ts";
 import type { StateStoreStatus } from "../../state/store.ts";
 import type { JournalEntry } from "../../telemetry/notice-journal.ts";
-import { receiverNames } from "../alert-view.ts";
-import {
-  annotationsOf,
-  type GettableAlert,
-  type GettableSilence,
-  gettableAlert,
-  gettableSilence,
-} from "../am-shapes.ts";
+import { alertViews } from "../alert-view.ts";
+import { annotationsOf, type GettableAlert, type GettableSilence, gettableSilence } from "../am-shapes.ts";
 import type { ApiContext } from "../context.ts";
 import { type DestinationHealth, destinationHealth, readinessChecks } from "../health.ts";
-import { currentAlerts } from "../sources.ts";
 
 export interface UiAlert {
   readonly gettable: GettableAlert;
@@ -96,11 +89,7 @@ function uiAlert(a: Alert, gettable: GettableAlert, marks: readonly AlertMark[])
   };
 }
 
-function alertsOf(
-  ctx: ApiContext,
-  active: Parameters<typeof gettableAlert>[0]["active"],
-  nowMs: number,
-): UiAlert[] {
+function alertsOf(ctx: ApiContext, active: readonly Silence[], nowMs: number): UiAlert[] {
   const marks = new Map<string, AlertMark[]>();
   for (const p of ctx.graph.processors) {
     for (const mark of p.instance.alertMarks?.(nowMs) ?? []) {
@@ -109,21 +98,8 @@ function alertsOf(
       marks.set(mark.fingerprint, list);
     }
   }
-  const receivers = receiverNames(ctx.graph);
-  const resolveTimeoutMs = ctx.config.service.status.resolve_timeout * 1000;
-  const components = [...ctx.graph.processors.map((p) => p.instance), ctx.intake];
-  return currentAlerts(components)
-    .map(({ alert, processed }) => {
-      const gettable = gettableAlert({
-        alert,
-        processed,
-        active,
-        receivers,
-        nowMs,
-        endsAt: ctx.intake.expiresAt(alert.fingerprint) ?? alert.at + resolveTimeoutMs,
-      });
-      return uiAlert(alert, gettable, marks.get(alert.fingerprint) ?? []);
-    })
+  return alertViews(ctx, active, nowMs)
+    .map(({ alert, gettable }) => uiAlert(alert, gettable, marks.get(alert.fingerprint) ?? []))
     .sort(
       (a, b) =>
         SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
