@@ -6,6 +6,7 @@ import type { ResolvedConfig } from "../config/load.ts";
 import type { PipelineGraph } from "../pipeline.ts";
 import type { SilenceRegistry } from "../silences/registry.ts";
 import type { StateStore } from "../state/store.ts";
+import type { MetricsRegistry } from "../telemetry/registry.ts";
 import type { Telemetry } from "../telemetry/telemetry.ts";
 import type { AlertIntake } from "./alert-intake.ts";
 
@@ -23,6 +24,8 @@ export interface ApiContext {
   readonly startedAt: number;
   /** The /status document. */
   status(): Record<string, unknown>;
-  /** The metrics registry and the journal of recent notices. */
+  /** The journal of recent notices (and the delivery latency it times). */
   readonly telemetry: Telemetry;
+  /** What /metrics renders. */
+  readonly metrics: MetricsRegistry;
 }

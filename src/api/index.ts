@@ -66,7 +66,16 @@ export async function startOperatingApi(options: OperatingApiOptions): Promise<A
     state,
     resolveTimeoutMs: config.service.status.resolve_timeout * 1000,
   });
-  const server = await serveApi({ ...options, logger, silences: SilenceRegistry.for(state), intake });
+  // prom-client is loaded here, only when the status endpoint is served.
+  const { MetricsRegistry } = await import("../telemetry/registry.ts");
+  const metrics = new MetricsRegistry(options.telemetry);
+  const server = await serveApi({
+    ...options,
+    logger,
+    silences: SilenceRegistry.for(state),
+    intake,
+    metrics,
+  });
   try {
     await intake.start();
   } catch (err) {

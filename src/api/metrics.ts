@@ -10,12 +10,7 @@ import {
   ruleMetrics,
 } from "../telemetry/component-metrics.ts";
 import { exporterMetrics, processMetrics, stateMetrics } from "../telemetry/delivery-metrics.ts";
-import {
-  type CollectorSnapshot,
-  type ComponentView,
-  type MetricSpec,
-  registerSpecs,
-} from "../telemetry/metric-specs.ts";
+import type { CollectorSnapshot, ComponentView, MetricSpec } from "../telemetry/metric-specs.ts";
 import { gettableAlerts } from "./alert-view.ts";
 import type { ApiContext } from "./context.ts";
 import type { Route } from "./router.ts";
@@ -68,26 +63,18 @@ async function snapshot(ctx: ApiContext, version: string): Promise<CollectorSnap
 }
 
 export function metricsRoutes(ctx: ApiContext): Route[] {
-  const registry = ctx.telemetry.registry;
+  const { metrics } = ctx;
   const version = packageVersion();
-  let current: CollectorSnapshot | undefined;
-  registerSpecs(
-    registry,
-    METRIC_SPECS,
-    () => current,
-    (name, error) => ctx.logger.warn({ metric: name, err: String(error) }, "metrics: a series failed"),
+  metrics.register(METRIC_SPECS, (name, error) =>
+    ctx.logger.warn({ metric: name, err: String(error) }, "metrics: a series failed"),
   );
   return [
     {
       method: "GET",
       path: "/metrics",
       handle: async () => {
-        const taken = await snapshot(ctx, version);
-        // Every series reads the snapshot synchronously as rendering starts (prom-client's collect).
-        current = taken;
-        const rendering = registry.metrics();
-        current = undefined;
-        return { status: 200, text: redactSecrets(await rendering), contentType: registry.contentType };
+        const text = await metrics.render(await snapshot(ctx, version));
+        return { status: 200, text: redactSecrets(text), contentType: metrics.contentType };
       },
     },
   ];

@@ -1,7 +1,6 @@
 // Self-metrics as a table: each spec names a Prometheus series family and reads its samples from a
 // snapshot of the collector taken once per scrape (components' status(), the state store, the API),
-// so the hot path pays nothing. Registered on a prom-client registry, which renders the exposition.
-import { Counter, Gauge, type Registry } from "prom-client";
+// so the hot path pays nothing. registry.ts registers them on prom-client, which renders them.
 import type { ComponentStatus } from "../component.ts";
 import type { StateStoreStatus } from "../state/store.ts";
 
@@ -62,47 +61,5 @@ export function* perComponent(
   for (const v of views) {
     const value = num(v.status[key]);
     if (value !== undefined) yield [{ [label]: v.id, ...extra }, value];
-  }
-}
-
-/**
- * Register every spec on `registry`; at scrape each reads the snapshot `current()` returns (the
- * caller sets it just before rendering). A spec that throws yields nothing rather than fail the scrape.
- */
-export function registerSpecs(
-  registry: Registry,
-  specs: readonly MetricSpec[],
-  current: () => CollectorSnapshot | undefined,
-  onError: (name: string, error: unknown) => void,
-): void {
-  for (const spec of specs) {
-    const read = (): Sample[] => {
-      const snapshot = current();
-      if (!snapshot) return [];
-      try {
-        return [...spec.samples(snapshot)];
-      } catch (error) {
-        onError(spec.name, error);
-        return [];
-      }
-    };
-    const base = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
-    if (spec.type === "counter") {
-      new Counter({
-        ...base,
-        collect() {
-          this.reset();
-          for (const [labels, value] of read()) this.inc(labels, Math.max(0, value));
-        },
-      });
-    } else {
-      new Gauge({
-        ...base,
-        collect() {
-          this.reset();
-          for (const [labels, value] of read()) this.set(labels, value);
-        },
-      });
-    }
   }
 }
