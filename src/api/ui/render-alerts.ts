@@ -31,7 +31,16 @@ function stateBadges(a: UiAlert, nowMs: number): Html {
         : held
           ? ""
           : html`<span class="badge notified" title="its notice passed the pipeline">notified</span>`;
-  return html`${main}${a.marks.map((m) => markBadge(m, nowMs))}`;
+  const {
+    incident_id: incident,
+    incident_cause: cause,
+    incident_role: role,
+    incident_alerts: size,
+  } = a.gettable.annotations;
+  const member = incident
+    ? html`<span class="badge due" title="incident ${incident}: ${size ?? "?"} alerts, likely cause ${cause ?? "?"}">incident ${role ?? ""} · ${size ?? "?"} alerts</span>`
+    : "";
+  return html`${main}${member}${a.marks.map((m) => markBadge(m, nowMs))}`;
 }
 
 function labelChips(labels: Readonly<Record<string, string>>): Html {
