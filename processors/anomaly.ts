@@ -4,7 +4,7 @@
 // windows, `for`, resolve and stale data are the rule engine's, as for `threshold`.
 import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
-import { parseDuration } from "../src/rules-test/duration.ts";
+import { duration } from "../src/config/duration.ts";
 import { AnomalyJudge } from "./anomaly/judge.ts";
 import { isTimeZone } from "./anomaly/local-time.ts";
 import { ModelStore } from "./anomaly/model-store.ts";
@@ -31,22 +31,6 @@ const MAX_PROFILE_VALUES = 20_160;
 const MAX_SEASONS = 60;
 const MIN_SLOT_S = 300;
 
-const DURATION_TEXT = /^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/;
-
-/** Seconds, as a number or a duration such as `15m`, `3d`, `2h30m`. */
-function duration() {
-  return z.union(
-    [
-      positiveNumber("expected a positive number of seconds or a duration such as 15m, 3d"),
-      z
-        .string()
-        .regex(DURATION_TEXT, { error: "expected a duration such as 15m, 2h, 3d (or a number of seconds)" })
-        .transform((text) => (parseDuration(text) ?? 0) / 1000),
-    ],
-    { error: "expected a positive number of seconds or a duration such as 15m, 3d" },
-  );
-}
-
 export const anomalyConfigSchema = z
   .strictObject({
     ...commonRuleShape,
@@ -58,14 +42,14 @@ export const anomalyConfigSchema = z
       description:
         "Most series the rule tracks and keeps a model for (model_bytes_per_series each, in memory and in the state store); past it a new series is not evaluated, but counted and logged.",
     }),
-    for: nonNegativeNumber("expected a non-negative number of seconds")
-      .default(300)
-      .meta({ description: "Seconds a deviation must persist before the alert fires." }),
+    for: duration("s", { zero: true })
+      .prefault(300)
+      .meta({ description: "How long a deviation must persist before the alert fires (seconds or 5m…)." }),
     seasonality: z.enum(["1d", "1w"]).default("1d").meta({
       description:
         "The cycle the series repeats: 1d (time of day) or 1w (time of week, weekdays apart from weekends).",
     }),
-    slot: duration().nullable().default(null).meta({
+    slot: duration("s").nullable().prefault(null).meta({
       description:
         "Length of one time-of-day slot the profile keeps (seconds or 15m, 1h); divides the season. Default: 15 min for 1d, 1 h for 1w.",
     }),
@@ -77,7 +61,7 @@ export const anomalyConfigSchema = z
         description:
           "Seasons (days or weeks) of history kept per slot; the expectation is their median. Default: 14 for 1d, 4 for 1w.",
       }),
-    min_history: duration().nullable().default(null).meta({
+    min_history: duration("s").nullable().prefault(null).meta({
       description:
         "History a series needs before the rule gives any verdict on it (seconds or 3d, 2w); at least one season. Default: 3d for 1d, 2w for 1w.",
     }),
@@ -88,7 +72,7 @@ export const anomalyConfigSchema = z
     direction: z.enum(["above", "below", "both"]).default("both").meta({
       description: "Which deviations fire: above (surges), below (collapses) or both.",
     }),
-    settle_after: duration().default(7200).meta({
+    settle_after: duration("s").prefault(7200).meta({
       description:
         "A deviation lasting this long is taken as the new normal (a holiday, a level shift): the alert resolves, saying so, and the rule follows the recent level until the usual profile holds again for as long.",
     }),

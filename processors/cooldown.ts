@@ -17,10 +17,10 @@ import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import { groupsOthers } from "../src/incident.ts";
 import { type Alert, type AlertLiveness, fingerprintHash, type Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
-import { nonNegativeNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import {
   type Emit,
@@ -31,16 +31,17 @@ import {
   Sequencer,
 } from "./state-sequence.ts";
 
-const minutes = () => nonNegativeNumber("expected a non-negative number of minutes");
+const minutes = () => duration("m", { zero: true });
 
 export const cooldownConfigSchema = z
   .strictObject({
-    default: minutes().default(5).meta({
-      description: "Minutes of cooldown for rules not listed in `rules`, fractions allowed; 0 = none.",
-    }),
-    rules: z.record(z.string(), minutes()).default({}).meta({
+    default: minutes().prefault(5).meta({
       description:
-        "Minutes of cooldown per rule name, fractions allowed (0.5 = 30 s), e.g. memory_usage: 30.",
+        "Cooldown for rules not listed in `rules`: minutes, fractions allowed, or a duration like 90s; 0 = none.",
+    }),
+    rules: z.record(z.string(), minutes()).prefault({}).meta({
+      description:
+        "Cooldown per rule name: minutes, fractions allowed (0.5 = 30 s), or a duration (30m, 1h30m), e.g. memory_usage: 30.",
     }),
   })
   .meta({

@@ -16,9 +16,10 @@ import type { Logger } from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import type { Alert, AlertLiveness, Item } from "../src/signal.ts";
 import { andThen, type JsonValue, type MaybePromise, type StateStore } from "../src/state/store.ts";
-import { positiveNumber, severitySchema } from "./rules/schema.ts";
+import { severitySchema } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import {
   type Emit,
@@ -29,16 +30,17 @@ import {
   Sequencer,
 } from "./state-sequence.ts";
 
-const minutes = () => positiveNumber("expected a positive number of minutes");
+const minutes = () => duration("m");
 
 export const escalationConfigSchema = z
   .strictObject({
-    delay: minutes().default(15).meta({
+    delay: minutes().prefault(15).meta({
       description:
-        "Minutes after its first notice a still-firing alert is escalated (ALERT_ESCALATION_DELAY); used when `levels` is empty.",
+        "Time after its first notice a still-firing alert is escalated: minutes, or a duration like 1h (ALERT_ESCALATION_DELAY); used when `levels` is empty.",
     }),
-    levels: z.array(minutes()).default([]).meta({
-      description: "Minutes after the first notice for each escalation level, ascending; [] = [delay].",
+    levels: z.array(minutes()).prefault([]).meta({
+      description:
+        "Time after the first notice for each escalation level (minutes, or 15m, 1h…), ascending; [] = [delay].",
     }),
     severities: z
       .array(severitySchema)

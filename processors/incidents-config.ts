@@ -2,9 +2,10 @@
 // its /status shape and the interface it offers (src/incident.ts: which incident an alert is in).
 import { z } from "zod";
 import type { Processor } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import { boolish } from "../src/delivery/config.ts";
 import type { IncidentDirectory } from "../src/incident.ts";
-import { nonNegativeNumber, positiveInteger, positiveNumber } from "./rules/schema.ts";
+import { positiveInteger } from "./rules/schema.ts";
 
 export const incidentsConfigSchema = z
   .strictObject({
@@ -12,13 +13,13 @@ export const incidentsConfigSchema = z
       description:
         "false passes every alert through as itself (ALERT_INCIDENTS_ENABLED in the shipped pipeline.yaml).",
     }),
-    window: positiveNumber("expected a positive number of seconds").default(120).meta({
+    window: duration("s").prefault(120).meta({
       description:
-        "Seconds after an open incident's latest firing during which a related alert joins it (ALERT_INCIDENT_WINDOW).",
+        "Time after an open incident's latest firing during which a related alert joins it: seconds, or a duration like 2m (ALERT_INCIDENT_WINDOW).",
     }),
-    tie_window: nonNegativeNumber("expected a non-negative number of seconds").default(0).meta({
+    tie_window: duration("s", { zero: true }).prefault(0).meta({
       description:
-        'Alerts firing within this many seconds of an incident\'s first are "together": the most upstream of them is the cause, and the opening notice waits this long to name it. 0 = those of the same instant (one export, one check tick).',
+        'Alerts firing within this time (seconds, or 30s…) of an incident\'s first are "together": the most upstream of them is the cause, and the opening notice waits this long to name it. 0 = those of the same instant (one export, one check tick).',
     }),
     group_by: z.array(z.string().min(1)).default(["service.name", "host.name", "instance"]).meta({
       description:

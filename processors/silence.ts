@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import { z } from "zod";
 import { defineFactory, type Processor } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import type { Alert, Item } from "../src/signal.ts";
 import { alertLabelSet } from "../src/silences/labels.ts";
 import { matchesAll } from "../src/silences/matchers.ts";
@@ -27,7 +28,6 @@ import {
   type StateStore,
 } from "../src/state/store.ts";
 import type { NoticeSink } from "../src/telemetry/notices.ts";
-import { positiveNumber } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import {
   type MutedRecord,
@@ -47,9 +47,9 @@ import {
 
 export const silenceConfigSchema = z
   .strictObject({
-    sync_interval: positiveNumber("expected a positive number of seconds").default(10).meta({
+    sync_interval: duration("s").prefault(10).meta({
       description:
-        "Seconds between reads of a shared state store (Redis) for silences other instances added or expired.",
+        "Time between reads of a shared state store (Redis) for silences other instances added or expired: seconds, or 30s, 1m….",
     }),
   })
   .meta({

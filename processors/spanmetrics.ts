@@ -5,6 +5,7 @@
 import { Observable, type OperatorFunction } from "rxjs";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Processor } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import { LONG_LATENCY_BUCKETS_SECONDS, PipelineMetricNames } from "../src/pipeline-metrics.ts";
 import {
   type Attributes,
@@ -58,13 +59,13 @@ const configSchema = z
             description:
               "Histogram bucket upper bounds, seconds, strictly ascending (the default reaches 300 s, past the 60 s fetch-latency threshold).",
           }),
-        real_histogram_ttl: z.number().positive().finite().default(600).meta({
+        real_histogram_ttl: duration("s").prefault(600).meta({
           description:
-            "Seconds a service counts as exporting its own duration histogram after one was last seen from it; meanwhile its spans derive nothing (no double counting).",
+            "Time (seconds, or 10m…) a service counts as exporting its own duration histogram after one was last seen from it; meanwhile its spans derive nothing (no double counting).",
         }),
-        real_histogram_grace: z.number().nonnegative().finite().default(60).meta({
+        real_histogram_grace: duration("s", { zero: true }).prefault(60).meta({
           description:
-            "Seconds a newly seen service's derived points wait for its own histogram (its first metric export may trail its first spans); 0 = never wait.",
+            "Time (seconds, or 1m…) a newly seen service's derived points wait for its own histogram (its first metric export may trail its first spans); 0 = never wait.",
         }),
       })
       .default({

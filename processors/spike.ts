@@ -2,6 +2,7 @@
 // the baseline of the preceding `baseline_window` (no baseline → no alert; min_samples guards noise).
 import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import { buildSpec, validateAggregation } from "./rules/build-spec.ts";
 import { createRuleProcessor, type RuleProcessor } from "./rules/rule-engine.ts";
 import { commonRuleShape, finiteNumber, positiveNumber, validateSelection } from "./rules/schema.ts";
@@ -18,9 +19,9 @@ export const spikeConfigSchema = z
       description:
         "Percent increase over the baseline that fires (50 = the window's value is 1.5 × the baseline's).",
     }),
-    baseline_window: positiveNumber("expected a positive number of seconds").default(3600).meta({
+    baseline_window: duration("s").prefault(3600).meta({
       description:
-        "Seconds of history just before the window that form the baseline (ALERT_BASELINE_WINDOW); at most 100 × window.",
+        "History just before the window that forms the baseline: seconds, or a duration like 1h (ALERT_BASELINE_WINDOW); at most 100 × window.",
     }),
     min_samples: positiveNumber().default(10).meta({
       description:

@@ -12,10 +12,11 @@ import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { defineFactory } from "../src/component.ts";
+import { duration } from "../src/config/duration.ts";
 import { type Alert, type Digest, digestCount, type Item } from "../src/signal.ts";
 import { andThen, type MaybePromise, type StateStore } from "../src/state/store.ts";
 import type { NoticeSink } from "../src/telemetry/notices.ts";
-import { positiveInteger, positiveNumber } from "./rules/schema.ts";
+import { positiveInteger } from "./rules/schema.ts";
 import { Outlets } from "./rules/stream.ts";
 import { type Emit, noticeStream, RESUBSCRIBE_WAIT_MS, Sequencer } from "./state-sequence.ts";
 import {
@@ -41,8 +42,9 @@ export { type ThrottleProcessor, ThrottleState, type ThrottleStatus, throttleHel
 
 export const throttleConfigSchema = z
   .strictObject({
-    window: positiveNumber("expected a positive number of seconds").default(300).meta({
-      description: "Rolling window, seconds, that max_per_window counts over (ALERT_THROTTLE_WINDOW).",
+    window: duration("s").prefault(300).meta({
+      description:
+        "Rolling window max_per_window counts over: seconds, or a duration like 5m (ALERT_THROTTLE_WINDOW).",
     }),
     max_per_window: positiveInteger().default(10).meta({
       description:

@@ -17,6 +17,20 @@ describe("toInprocessConfig", () => {
     expect(loaded.pipelines.find((p) => p.name === "alerts")?.receivers).toContain("otlp");
   });
 
+  it("reads METRICS_COLLECTION_INTERVAL as seconds or as a duration, and names it when it is neither", async () => {
+    const loaded = await loadConfig({ configPath: DEFAULT_CONFIG_PATH, env: {} });
+    const interval = (value: string) =>
+      toInprocessConfig(loaded, { METRICS_COLLECTION_INTERVAL: value }).config.components.get(
+        "receivers:inproc",
+      )?.config;
+    expect(interval("2.5")).toEqual({ export_interval: 2.5 });
+    expect(interval("30s")).toEqual({ export_interval: 30 });
+    expect(interval("2m")).toEqual({ export_interval: 120 });
+    expect(interval("")).toEqual({ export_interval: 30 });
+    expect(() => interval("ten")).toThrow(/METRICS_COLLECTION_INTERVAL: expected .* got "ten"/);
+    expect(() => interval("0s")).toThrow(/METRICS_COLLECTION_INTERVAL/);
+  });
+
   it("uses a declared inproc receiver and leaves pipelines without OTLP alone", async () => {
     const loaded = await loadConfig({
       configText: [

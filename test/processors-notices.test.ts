@@ -107,7 +107,7 @@ describe("cooldown", () => {
     const r = cooldownFactory.configSchema.safeParse({ rules: { memory_usage: "ten" } });
     expect(r.error?.issues[0]).toMatchObject({
       path: ["rules", "memory_usage"],
-      message: "expected a non-negative number of minutes",
+      message: "expected a non-negative number of minutes or a duration (e.g. 30s, 5m, 1h30m)",
     });
   });
 });

@@ -194,7 +194,7 @@ describe("threshold: config schema", () => {
     const bad = parse({ metric: "m", threshold: 1, window: "ten" });
     expect(bad.error?.issues[0]).toMatchObject({
       path: ["window"],
-      message: "expected a positive number of seconds",
+      message: "expected a positive number of seconds or a duration (e.g. 30s, 5m, 1h30m)",
     });
     expect(parse({ metric: "m", threshold: "ten" }).error?.issues[0]?.message).toBe("expected a number");
     expect(parse({ metric: "m", threshold: 1, check_interval: 0.5 }).success).toBe(true);

@@ -1,7 +1,7 @@
 // The notations of rule test files: promtool's expanding notation, the histogram form, series
 // names with OpenTelemetry dots, durations.
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../src/rules-test/duration.ts";
+import { formatDuration, parseDuration } from "../src/config/duration.ts";
 import { NotationError, parseHistogramValues, parseNumberValues } from "../src/rules-test/notation.ts";
 import { parseSeriesName } from "../src/rules-test/series.ts";
 

@@ -1,13 +1,14 @@
 // Shared zod pieces for the rule processors (threshold, spike): strict objects, snake_case keys,
 // defaults on every optional key, and number messages the config loader can show as-is.
 import { z } from "zod";
+import { duration } from "../../src/config/duration.ts";
 
-/** A finite number > 0 (seconds, minutes, scale…); strings like "ten" fail with a readable message. */
+/** A finite number > 0 (scale, samples…); strings like "ten" fail with a readable message. Times: `duration`. */
 export function positiveNumber(message = "expected a positive number") {
   return z.number({ error: message }).positive({ error: message }).finite({ error: message });
 }
 
-/** A finite number >= 0 (for/keep_firing_for may be 0 = immediately). */
+/** A finite number >= 0. */
 export function nonNegativeNumber(message = "expected a non-negative number") {
   return z.number({ error: message }).nonnegative({ error: message }).finite({ error: message });
 }
@@ -105,8 +106,8 @@ export type SpanSelection = z.output<typeof spanSelectionSchema>;
 
 export const severitySchema = z.enum(["info", "warning", "critical"]);
 
-const seconds = (description: string) =>
-  positiveNumber("expected a positive number of seconds").meta({ description });
+const seconds = (fallback: number, description: string) =>
+  duration("s").prefault(fallback).meta({ description });
 
 /** Keys every rule has; `threshold` and `spike` add their own. */
 export const commonRuleShape = {
@@ -139,8 +140,9 @@ export const commonRuleShape = {
       "Most series (group_by groups) the rule tracks; past it a new series is not evaluated, but counted and logged.",
   }),
   window: seconds(
-    "Sliding window the signal is aggregated over, seconds (rates, ratios, percentiles; ALERT_RATE_WINDOW).",
-  ).default(300),
+    300,
+    "Sliding window the signal is aggregated over: seconds, or a duration like 5m (rates, ratios, percentiles; ALERT_RATE_WINDOW).",
+  ),
   scale: positiveNumber().default(1).meta({
     description:
       "Factor the aggregated value is multiplied by before comparing (100 turns a 0–1 utilization or ratio into percent).",
@@ -158,24 +160,25 @@ export const commonRuleShape = {
     description:
       "Message template with {rule} {value} {threshold} {baseline} {increase} {unit} {status} {labels} {labels.NAME}; empty = the built-in text.",
   }),
-  for: nonNegativeNumber("expected a non-negative number of seconds")
-    .default(0)
-    .meta({ description: "Seconds a breach must persist before the alert fires; 0 = at once." }),
-  keep_firing_for: nonNegativeNumber("expected a non-negative number of seconds").default(0).meta({
+  for: duration("s", { zero: true }).prefault(0).meta({
+    description: "How long a breach must persist before the alert fires (seconds or 2m…); 0 = at once.",
+  }),
+  keep_firing_for: duration("s", { zero: true }).prefault(0).meta({
     description:
-      "Seconds a firing alert stays firing after the breach ends, against flapping; 0 = resolve at once.",
+      "How long a firing alert stays firing after the breach ends, against flapping (seconds or 5m…); 0 = resolve at once.",
   }),
   resolve: z
     .boolean({ error: "expected true or false" })
     .default(true)
     .meta({ description: "Send a resolved notice once per firing episode when the breach ends." }),
-  stale_after: positiveNumber("expected a positive number of seconds").nullable().default(null).meta({
+  stale_after: duration("s").nullable().prefault(null).meta({
     description:
-      "Seconds without data after which a series resolves and is forgotten; null = the window (plus the baseline window for a spike).",
+      "Time without data after which a series resolves and is forgotten (seconds or 10m…); null = the window (plus the baseline window for a spike).",
   }),
   check_interval: seconds(
-    "Seconds between time-driven evaluations (resolve, stale data, `for`), fractions allowed; breaches are evaluated as data arrives (ALERT_CHECK_INTERVAL).",
-  ).default(60),
+    60,
+    "Time between time-driven evaluations (resolve, stale data, `for`): seconds, fractions allowed, or 30s, 500ms…; breaches are evaluated as data arrives (ALERT_CHECK_INTERVAL).",
+  ),
   min_samples: positiveNumber().default(1).meta({
     description:
       "Least data in the window before the rule decides: points, or the denominator's total for a ratio.",

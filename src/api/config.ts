@@ -1,5 +1,6 @@
 // `service.status` in pipeline.yaml: where the operating API listens and how it is protected.
 import { z } from "zod";
+import { duration } from "../config/duration.ts";
 import { boolishOr } from "../delivery/config.ts";
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -39,9 +40,9 @@ export const statusConfigSchema = z
       .positive()
       .default(1024 * 1024)
       .meta({ description: "Largest accepted request body, bytes; larger ones answer 413." }),
-    resolve_timeout: z.coerce.number().positive().default(300).meta({
+    resolve_timeout: duration("s").prefault(300).meta({
       description:
-        "Seconds after which an alert posted without endsAt, and not posted again, resolves (Alertmanager's resolve_timeout).",
+        "Time (seconds, or 5m…) after which an alert posted without endsAt, and not posted again, resolves (Alertmanager's resolve_timeout).",
     }),
   })
   .prefault({})

@@ -1,6 +1,6 @@
 // `alertpipe silence add|list|expire`: a thin client of the collector's Alertmanager API.
 import { userInfo } from "node:os";
-import { parseDuration } from "../rules-test/duration.ts";
+import { parseDuration } from "../config/duration.ts";
 import { matcherText, parseMatcher, parseMatchers } from "../silences/matchers.ts";
 import { type ApiClient, ApiClientError, parseClientArgs, shortTime, table } from "./api-client.ts";
 

@@ -1,6 +1,7 @@
 // Config keys every queued exporter shares (rate, retries, shutdown deadline), with defaults.
 import { z } from "zod";
 import type { ComponentContext } from "../component.ts";
+import { duration } from "../config/duration.ts";
 import type { Outbox } from "./outbox.ts";
 import type { DeliveryQueueOptions } from "./queue.ts";
 import { storeSendLog } from "./send-window.ts";
@@ -42,8 +43,9 @@ export const boolishOr = (fallback: boolean) =>
     .default(fallback)
     .transform((v): boolean => (v === "" ? fallback : v));
 
+/** Seconds (a bare number) or a duration (`30s`, `5m`, `1h`). */
 const seconds = (def: number, description: string) =>
-  z.coerce.number().nonnegative().default(def).meta({ description });
+  duration("s", { zero: true }).prefault(def).meta({ description });
 
 /** Sending rate per destination; exporters with their own default (Sentry) use this one field. */
 export const ratePerSecondField = (def: number) =>
@@ -69,7 +71,7 @@ export const deliveryConfigShape = {
     3600,
     "Seconds a message may wait on a failing destination (Retry-After waits included) before it is recorded as permanently undeliverable; messages that waited that long behind the same outage are given up together. 0 = no limit.",
   ),
-  max_retry_after: z.coerce.number().positive().default(300).meta({
+  max_retry_after: duration("s").prefault(300).meta({
     description:
       "Longest Retry-After honoured, seconds: a longer one (a day, or past Node's timer range) waits this long instead.",
   }),
@@ -94,7 +96,7 @@ export const deliveryConfigShape = {
     description:
       "Log every delivery attempt (status, attempt, latency; destination redacted). ALERT_LOG_ATTEMPTS=true turns it on too.",
   }),
-  lease: z.coerce.number().positive().default(30).meta({
+  lease: duration("s").prefault(30).meta({
     description:
       "Durable state store only: seconds an instance holds a pending message it delivers (renewed while it retries); another instance takes over once it lapses.",
   }),

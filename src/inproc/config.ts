@@ -1,6 +1,7 @@
 // Rewrites a collector config for running inside the monitored process: the process's own telemetry
 // arrives through the `inproc` receiver, so OTLP listeners (which would fight over one port when a
 // host runs several scrapers) are replaced by it.
+import { durationMs } from "../config/duration.ts";
 import type { ComponentSpec, ResolvedConfig } from "../config/load.ts";
 import { type InprocConfig, inprocReceiverFactory } from "./receiver.ts";
 
@@ -19,13 +20,13 @@ export function toInprocessConfig(
   let inprocId = declared?.id;
   if (!inprocId) {
     inprocId = INPROC_ID;
-    const interval = Number(env.METRICS_COLLECTION_INTERVAL);
+    const interval = collectionIntervalMs(env);
     const spec: ComponentSpec = {
       id: inprocId,
       kind: "receiver",
       factory: inprocReceiverFactory,
       config: inprocReceiverFactory.configSchema.parse(
-        Number.isFinite(interval) && interval > 0 ? { export_interval: interval } : {},
+        interval === undefined ? {} : { export_interval: interval / 1000 },
       ) satisfies InprocConfig,
     };
     components.set(`receivers:${inprocId}`, spec);
@@ -46,6 +47,18 @@ export function toInprocessConfig(
     return { ...p, receivers };
   });
   return { config: { ...config, components, pipelines }, replaced: [...replaced] };
+}
+
+/** METRICS_COLLECTION_INTERVAL: seconds as the guide has it, or a duration (30s, 1m); unset = the default. */
+function collectionIntervalMs(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env.METRICS_COLLECTION_INTERVAL?.trim();
+  if (!text) return undefined;
+  const ms = durationMs(text, "s");
+  if (ms === undefined || !(ms > 0))
+    throw new Error(
+      `METRICS_COLLECTION_INTERVAL: expected a positive number of seconds or a duration (e.g. 30s, 1m), got ${JSON.stringify(text)}`,
+    );
+  return ms;
 }
 
 /** The `inproc` receiver ids the config's pipelines use. */

@@ -7,6 +7,7 @@ import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 import { Subject, type Subscription, timer } from "rxjs";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Receiver } from "../component.ts";
+import { duration } from "../config/duration.ts";
 import type { Item } from "../signal.ts";
 import {
   type BridgeSink,
@@ -19,15 +20,10 @@ import { InprocLogRecordProcessor } from "./log-processor.ts";
 
 const configSchema = z
   .strictObject({
-    export_interval: z
-      .number({ error: "expected a number of seconds" })
-      .positive()
-      .finite()
-      .default(30)
-      .meta({
-        description:
-          "Seconds between collections of the process's own metrics (METRICS_COLLECTION_INTERVAL).",
-      }),
+    export_interval: duration("s").prefault(30).meta({
+      description:
+        "Time between collections of the process's own metrics: seconds, or a duration like 30s (METRICS_COLLECTION_INTERVAL).",
+    }),
   })
   .meta({
     description:

@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { exhaustMap, from, Subject, type Subscription, timer } from "rxjs";
 import { z } from "zod";
 import { type ComponentContext, defineFactory, type Receiver } from "../component.ts";
+import { duration } from "../config/duration.ts";
 import type { Attributes, GaugePoint, Item, Scope } from "../signal.ts";
 import {
   type CpuTimes,
@@ -24,18 +25,13 @@ type ScraperName = (typeof SCRAPERS)[number];
 
 const configSchema = z
   .strictObject({
-    collection_interval: z
-      .number({ error: "expected a number of seconds" })
-      .positive()
-      .finite()
-      .default(30)
-      .meta({ description: "Seconds between scrapes (METRICS_COLLECTION_INTERVAL), fractions allowed." }),
-    initial_delay: z
-      .number({ error: "expected a number of seconds" })
-      .nonnegative()
-      .finite()
-      .default(1)
-      .meta({ description: "Seconds after start before the first scrape." }),
+    collection_interval: duration("s").prefault(30).meta({
+      description:
+        "Time between scrapes: seconds, fractions allowed, or a duration like 30s (METRICS_COLLECTION_INTERVAL).",
+    }),
+    initial_delay: duration("s", { zero: true })
+      .prefault(1)
+      .meta({ description: "Time after start before the first scrape (seconds, or 500ms…)." }),
     scrapers: z
       .array(z.enum(SCRAPERS))
       .default([...SCRAPERS])

@@ -1,9 +1,9 @@
 // Expected vs got for rule tests: alert label sets compared like promtool (exact sets, alertname
 // implied), notices field by field (what is given must match), and the diff lines of a failure.
 import { formatNumber } from "../../processors/rules/alerts.ts";
+import { formatDuration } from "../config/duration.ts";
 import type { Alert, Notice } from "../signal.ts";
 import type { RecordedNotice } from "../virtual/pipeline.ts";
-import { formatDuration } from "./duration.ts";
 import type { ExpectedAlert, ExpectedNotice } from "./file.ts";
 
 /** An alert's label set as tests see it: its group labels plus its severity. */

@@ -4,10 +4,10 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { parseDuration } from "../config/duration.ts";
 import { type ConfigProblem, describeIssue, type KeyPath } from "../config/errors.ts";
 import { syntaxProblem, valueAt } from "../config/load.ts";
 import { locate } from "../config/locate.ts";
-import { parseDuration } from "./duration.ts";
 import { NotationError, parseHistogramValues, parseNumberValues, type Sample } from "./notation.ts";
 import { parseSeriesName, type SeriesName } from "./series.ts";
 

@@ -2,12 +2,12 @@
 // fed the input series step by step (the clock at each sample's time), checked at each eval_time
 // (alerts firing) and each `until` (notices sent so far).
 import type { Logger } from "pino";
+import { formatDuration } from "../config/duration.ts";
 import type { ConfigProblem } from "../config/errors.ts";
 import { loadConfigFile, type ResolvedConfig } from "../config/load.ts";
 import type { Registry } from "../registry.ts";
 import { VirtualPipeline } from "../virtual/pipeline.ts";
 import { compareAlerts, compareNotices } from "./compare.ts";
-import { formatDuration } from "./duration.ts";
 import type { RuleTestCase, RuleTestFile } from "./file.ts";
 import { inputSteps } from "./input.ts";
 

@@ -1,6 +1,6 @@
 // A silence, as Alertmanager defines one: matchers, a time span, who made it and why. Its state
 // follows from the clock: pending before startsAt, active until endsAt, expired after.
-import { formatDuration } from "../rules-test/duration.ts";
+import { formatDuration } from "../config/duration.ts";
 import { type LabelSet, promLabelName } from "./labels.ts";
 import { type Matcher, matcherProblem, matcherText, matches, matchesAll } from "./matchers.ts";
 

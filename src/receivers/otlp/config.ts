@@ -1,5 +1,6 @@
 // Config of the `otlp` receiver (pipeline.yaml `receivers.otlp`): strict, every field defaulted.
 import { z } from "zod";
+import { duration } from "../../config/duration.ts";
 import { captureConfigSchema } from "./capture.ts";
 import { DEFAULT_LIMITS, type OtlpNormalizerOptions } from "./normalize.ts";
 
@@ -71,9 +72,9 @@ export const otlpReceiverConfigSchema = z
       .meta({ description: "Limits that keep one bad sender from flooding memory." }),
     delta: z
       .strictObject({
-        series_ttl: z.number().positive().default(3600).meta({
+        series_ttl: duration("s").prefault(3600).meta({
           description:
-            "Seconds a cumulative series may go unseen before its delta baseline is forgotten (its next point starts anew).",
+            "Time (seconds, or 1h…) a cumulative series may go unseen before its delta baseline is forgotten (its next point starts anew).",
         }),
         max_series: positiveInt(
           100_000,
