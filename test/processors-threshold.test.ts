@@ -152,6 +152,59 @@ describe("threshold: gauges with last", () => {
   });
 });
 
+describe("threshold: attribute alternatives (a|b)", () => {
+  const diskRule = {
+    metric: "system.filesystem.utilization",
+    where: { "system.filesystem.mode|mode": { not: "ro" } },
+    group_by: ["host.name", "system.filesystem.mountpoint|mountpoint"],
+    aggregation: "last",
+    scale: 100,
+    op: "above",
+    threshold: 90,
+  };
+  const host = { "host.name": "h1" };
+
+  it("matches and groups on whichever name a point carries, labelled and fingerprinted by the first", async () => {
+    const t = await setup(diskRule, "threshold/disk_usage");
+    t.input.next(gauge("system.filesystem.utilization", 0.95, { mountpoint: "/data", mode: "rw" }, host));
+    t.input.next(
+      gauge("system.filesystem.utilization", 0.97, { "system.filesystem.mountpoint": "/var" }, host),
+    );
+    t.input.next(gauge("system.filesystem.utilization", 1, { mountpoint: "/snap/x", mode: "ro" }, host));
+    expect(t.alerts().map((a) => [a.fingerprint, a.labels])).toEqual([
+      [
+        'disk_usage{host.name="h1",system.filesystem.mountpoint="/data"}',
+        { "host.name": "h1", "system.filesystem.mountpoint": "/data" },
+      ],
+      [
+        'disk_usage{host.name="h1",system.filesystem.mountpoint="/var"}',
+        { "host.name": "h1", "system.filesystem.mountpoint": "/var" },
+      ],
+    ]);
+    // The same series under either name is one group: no second alert for /data.
+    t.input.next(
+      gauge("system.filesystem.utilization", 0.99, { "system.filesystem.mountpoint": "/data" }, host),
+    );
+    expect(t.alerts()).toHaveLength(2);
+  });
+
+  it("the first name wins when a point carries both", async () => {
+    const t = await setup({ ...memoryRule, where: { "system.memory.state|state": "used" } });
+    t.input.next(gauge("system.memory.utilization", 0.95, { "system.memory.state": "free", state: "used" }));
+    expect(t.alerts()).toHaveLength(0);
+    t.input.next(gauge("system.memory.utilization", 0.95, { state: "used" }));
+    expect(t.alerts()).toHaveLength(1);
+  });
+
+  it("an empty alternative is a config error at the key", () => {
+    const parsed = thresholdFactory.configSchema.safeParse({ ...diskRule, group_by: ["mountpoint|"] });
+    expect(parsed.error?.issues[0]).toMatchObject({
+      path: ["group_by", 0],
+      message: '"mountpoint|" has an empty attribute name (alternatives are written a|b)',
+    });
+  });
+});
+
 describe("threshold: streaming (marble test)", () => {
   it("emits the alert in the same frame as the breaching point, not at the next tick", () => {
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

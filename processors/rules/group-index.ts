@@ -1,7 +1,13 @@
 // Finds a point's group without building a key string per point: one nested Map level per
 // group_by label, keyed by the attribute values themselves (their hashes are cached by V8).
 import type { Attributes } from "../../src/signal.ts";
-import { type AttributeReader, attributeReader, attributeText } from "./matchers.ts";
+import {
+  type AttributeReader,
+  attributeKeys,
+  attributeReader,
+  attributeText,
+  labelName,
+} from "./matchers.ts";
 
 const MISSING = "\u0000missing";
 
@@ -14,7 +20,7 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
   private single: G | undefined;
 
   constructor(groupBy: readonly string[]) {
-    this.keys = groupBy.map((k) => attributeReader(k));
+    this.keys = groupBy.map((k) => attributeReader(attributeKeys(k)));
   }
 
   get size(): number {
@@ -95,7 +101,7 @@ export class GroupIndex<G extends { readonly path: readonly string[] }> {
 
 /** The path of the group whose labels these are (a label is absent when its attribute was). */
 export function pathOfLabels(groupBy: readonly string[], labels: Readonly<Record<string, string>>): string[] {
-  return groupBy.map((k) => labels[k] ?? MISSING);
+  return groupBy.map((k) => labels[labelName(k)] ?? MISSING);
 }
 
 function groupValue(attributes: Attributes, resource: Attributes, read: AttributeReader): string {

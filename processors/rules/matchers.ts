@@ -17,24 +17,55 @@ export function lookupAttribute(
 export type AttributeReader = (attributes: Attributes, resource: Attributes) => AttributeValue | undefined;
 
 /**
- * `lookupAttribute` for one fixed key, compiled as its own function. A shared lookup sees the
- * attribute shapes of every rule (megamorphic: a global cache probe per read, ~15–20 ns a point
- * in bench/processors.ts); a function of its own keeps inline caches for its rule's few shapes.
- * Closures cannot do this (closures from one site share their type feedback). The key enters the
- * source only as a JSON string literal (data, never code); without code generation
+ * A `where` key or `group_by` entry: one attribute name, or alternatives `a|b` read in order (the
+ * first present wins, on the point then the resource), for a semantic-convention name beside the one
+ * older senders use: `system.filesystem.mountpoint|mountpoint` (otelcol-contrib's hostmetrics).
+ */
+export function attributeKeys(entry: string): string[] {
+  return entry.split("|").map((k) => k.trim());
+}
+
+/** The label an entry's value is shown and fingerprinted under: its first name. */
+export function labelName(entry: string): string {
+  return attributeKeys(entry)[0] ?? entry;
+}
+
+/** An error message when an entry has an empty alternative (`a|`, `|b`, `a||b`). */
+export function attributeEntryProblem(entry: string): string | undefined {
+  return attributeKeys(entry).some((k) => k === "")
+    ? `"${entry}" has an empty attribute name (alternatives are written a|b)`
+    : undefined;
+}
+
+/**
+ * `lookupAttribute` for fixed keys (alternatives in order), compiled as its own function. A shared
+ * lookup sees the attribute shapes of every rule (megamorphic: a global cache probe per read,
+ * ~15–20 ns a point in bench/processors.ts); a function of its own keeps inline caches for its
+ * rule's few shapes. Closures cannot do this (closures from one site share their type feedback).
+ * Keys enter the source only as JSON string literals (data, never code); without code generation
  * (--disallow-code-generation-from-strings), the shared lookup does the same work.
  */
-export function attributeReader(key: string): AttributeReader {
-  const k = interned(key);
+export function attributeReader(keys: string | readonly string[]): AttributeReader {
+  const ks = (typeof keys === "string" ? [keys] : keys).map(interned);
+  const last = JSON.stringify(ks.at(-1) ?? "");
+  const source = [
+    '"use strict"; let v;',
+    ...ks
+      .slice(0, -1)
+      .map((k) => JSON.stringify(k))
+      .map((k) => `v = a[${k}]; if (v !== undefined) return v; v = r[${k}]; if (v !== undefined) return v;`),
+    `v = a[${last}]; return v !== undefined ? v : r[${last}];`,
+  ].join(" ");
   try {
-    const literal = JSON.stringify(k);
-    return new Function(
-      "a",
-      "r",
-      `"use strict"; const v = a[${literal}]; return v !== undefined ? v : r[${literal}];`,
-    ) as AttributeReader;
+    return new Function("a", "r", source) as AttributeReader;
   } catch {
-    return (a, r) => lookupAttribute(a, r, k);
+    return (a, r) => {
+      for (const k of ks) {
+        const v = lookupAttribute(a, r, k);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    };
   }
 }
 
@@ -59,7 +90,7 @@ function equals(actual: AttributeValue, expected: string | number | boolean): bo
 }
 
 function compileOne(configKey: string, matcher: MatcherConfig): AttributePredicate {
-  const read = attributeReader(configKey);
+  const read = attributeReader(attributeKeys(configKey));
   if (typeof matcher !== "object") {
     const expected = typeof matcher === "string" ? interned(matcher) : matcher;
     return (a, r) => {
@@ -110,19 +141,22 @@ export function compileWhere(where: WhereConfig): AttributePredicate {
   };
 }
 
-/** Labels from `group_by`; missing labels are left out (not "undefined"). */
+/** Labels from `group_by` (named by each entry's first name); missing labels are left out (not "undefined"). */
 export interface GroupKeyer {
   labels(attributes: Attributes, resource: Attributes): Record<string, string>;
 }
 
 export function compileGroupBy(groupBy: readonly string[]): GroupKeyer {
-  const keys = groupBy.map(interned);
+  const entries = groupBy.map((entry) => ({
+    label: interned(labelName(entry)),
+    read: attributeReader(attributeKeys(entry)),
+  }));
   return {
     labels(a, r) {
       const labels: Record<string, string> = {};
-      for (const k of keys) {
-        const v = lookupAttribute(a, r, k);
-        if (v !== undefined) labels[k] = attributeText(v);
+      for (const { label, read } of entries) {
+        const v = read(a, r);
+        if (v !== undefined) labels[label] = attributeText(v);
       }
       return labels;
     },

@@ -2,6 +2,7 @@
 // defaults on every optional key, and number messages the config loader can show as-is.
 import { z } from "zod";
 import { duration } from "../../src/config/duration.ts";
+import { attributeEntryProblem } from "./matchers.ts";
 
 /** A finite number > 0 (scale, samples…); strings like "ten" fail with a readable message. Times: `duration`. */
 export function positiveNumber(message = "expected a positive number") {
@@ -68,9 +69,18 @@ export const matcherSchema = z.union(
 );
 export type MatcherConfig = z.output<typeof matcherSchema>;
 
-export const whereSchema = z.record(z.string(), matcherSchema).default({}).meta({
+/** An attribute name, or alternatives `a|b` (the first present is read). */
+const attributeEntry = z
+  .string()
+  .min(1, { error: "expected an attribute name" })
+  .superRefine((entry, ctx) => {
+    const problem = attributeEntryProblem(entry);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+export const whereSchema = z.record(attributeEntry, matcherSchema).default({}).meta({
   description:
-    "Attribute matchers, all of which must hold: attribute name (point attributes first, then resource attributes) → a value (equality) or {exists}, {in}, {not_in}, {not}, {regex}.",
+    "Attribute matchers, all of which must hold: attribute name (point attributes first, then resource attributes; `a|b` reads the first of several names present, e.g. system.memory.state|state) → a value (equality) or {exists}, {in}, {not_in}, {not}, {regex}.",
 });
 export type WhereConfig = z.output<typeof whereSchema>;
 
@@ -131,9 +141,9 @@ export const commonRuleShape = {
         "The signal is numerator / denominator of two counters over the same window (times scale: 100 for percent); exactly one of metric, ratio or spans.",
     }),
   spans: spanSelectionSchema.optional(),
-  group_by: z.array(z.string().min(1)).default([]).meta({
+  group_by: z.array(attributeEntry).default([]).meta({
     description:
-      "Attributes whose values split the signal into series, one alert per series; [] = one series.",
+      "Attributes whose values split the signal into series, one alert per series; [] = one series. `a|b` reads the first of several names present (e.g. system.filesystem.mountpoint|mountpoint), labelled by the first.",
   }),
   max_series: positiveInteger().default(20_000).meta({
     description:

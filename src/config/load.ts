@@ -189,6 +189,10 @@ function reportIssues(
       for (const key of issue.keys) at([...base, ...rel, key], "unknown key", { atKey: true });
       continue;
     }
+    if (issue.code === "invalid_key") {
+      at([...base, ...rel], issue.issues.map((i) => i.message).join("; "), { atKey: true });
+      continue;
+    }
     const { value, present } = valueAt(root, rel);
     const path = [...base, ...rel];
     // Never echo what a secret-looking key or variable holds, even when it is invalid.
