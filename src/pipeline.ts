@@ -83,9 +83,9 @@ export class PipelineGraph {
     this.injected.next(item);
   }
 
-  private context(id: string): ComponentContext {
+  private context(id: string, spec?: ComponentSpec): ComponentContext {
     const { scheduler, logger, env, state, notices } = this.options;
-    const configDir = this.config.configDir;
+    const configDir = spec?.configDir ?? this.config.configDir;
     return { id, scheduler, env, configDir, state, notices, logger: logger.child({ component: id }) };
   }
 
@@ -116,13 +116,13 @@ export class PipelineGraph {
     for (const id of used("receivers")) {
       const spec = this.spec("receivers", id);
       const instance = await this.located("receivers", id, () =>
-        spec.factory.create(spec.config, this.context(id)),
+        spec.factory.create(spec.config, this.context(id, spec)),
       );
       this.receivers.push({ id, type: spec.factory.type, instance: instance as Receiver });
     }
     for (const id of used("exporters")) {
       const spec = this.spec("exporters", id);
-      const context = this.context(id);
+      const context = this.context(id, spec);
       let instance = (await this.located("exporters", id, () =>
         spec.factory.create(spec.config, context),
       )) as Exporter;
@@ -143,7 +143,7 @@ export class PipelineGraph {
       for (const id of pipeline.processors) {
         const spec = this.spec("processors", id);
         const instance = (await this.located("processors", id, () =>
-          spec.factory.create(spec.config, this.context(id)),
+          spec.factory.create(spec.config, this.context(id, spec)),
         )) as Processor;
         this.processors.push({ id, type: spec.factory.type, instance, pipeline: pipeline.name });
       }

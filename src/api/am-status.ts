@@ -8,10 +8,19 @@ import { receiverNames } from "./alert-view.ts";
 import type { ApiContext } from "./context.ts";
 import type { Route } from "./router.ts";
 
-/** The pipeline.yaml as written (${env:} references unresolved), secrets masked. */
+/** The pipeline.yaml as written (${env:} references unresolved), secrets masked; merged ones each. */
 function originalConfig(ctx: ApiContext): string {
-  const { file, configDir } = ctx.config;
+  const { file, configDir, sources = [] } = ctx.config;
   if (file === "<inline>") return "# inline configuration: not read from a file\n";
+  if (sources.length > 1) {
+    // --config files in merge order, then the --set keys (their values stay on the command line).
+    const parts = sources.map((s) =>
+      s.label.startsWith("--set") ? `# ${s.label}=…\n` : `# ${s.label}\n${s.text}`,
+    );
+    return redactSecrets(parts.join("\n"));
+  }
+  const [only] = sources;
+  if (only) return redactSecrets(only.text);
   try {
     return redactSecrets(readFileSync(join(configDir, file), "utf8"));
   } catch (err) {

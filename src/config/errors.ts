@@ -9,6 +9,8 @@ export interface ConfigProblem {
   readonly column: number;
   readonly path: KeyPath;
   readonly message: string;
+  /** The source's name says the key already (`--set processors::throttle::window`): not repeated. */
+  readonly keyInSource?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -20,10 +22,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** `pipeline.yaml:14:5 processors.throttle.max_per_window: expected a positive integer, got "ten"` */
+/**
+ * `pipeline.yaml:14:5 processors.throttle.max_per_window: expected a positive integer, got "ten"`;
+ * from a flag: `--set processors::throttle::max_per_window: expected a positive integer, got "ten"`.
+ */
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
-  return p.path.length > 0 ? `${where} ${formatPath(p.path)}: ${p.message}` : `${where} ${p.message}`;
+  if (p.keyInSource || p.path.length === 0)
+    return `${where}${p.file.startsWith("--") ? ":" : ""} ${p.message}`;
+  return `${where} ${formatPath(p.path)}: ${p.message}`;
 }
 
 export function formatPath(path: KeyPath): string {

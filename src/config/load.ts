@@ -1,14 +1,14 @@
 // Load pipeline.yaml: parse with positions, substitute env, validate the shape and every component
 // against its own factory's schema, and check that pipelines reference existing components.
-import { readFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
-import { type Document, LineCounter, parseDocument } from "yaml";
+import type { Document } from "yaml";
 import type { z } from "zod";
 import type { ComponentFactory, ComponentKind } from "../component.ts";
 import { type DeliveryConfig, deliveryConfigSchema } from "../delivery/config.ts";
 import { componentType, loadModuleFactory, type Registry } from "../registry.ts";
 import { looksSecretName, registerSecret } from "../secrets.ts";
 import { type ConfigProblem, describeIssue, type KeyPath } from "./errors.ts";
+import { type ConfigSource, parseSource, readConfigSources, resolveSetKey, setSource } from "./inputs.ts";
+import { MergedSources } from "./merge.ts";
 import { type ServiceConfig, topLevelSchema } from "./schema.ts";
 import { ConfigSources, type ProblemOptions } from "./sources.ts";
 import { type EnvOrigins, type EnvTexts, substituteEnv } from "./substitute.ts";
@@ -22,6 +22,8 @@ export interface ComponentSpec {
   readonly module?: string;
   /** Delivery queue settings of a module exporter (`delivery:` beside `module:`). */
   readonly delivery?: DeliveryConfig;
+  /** Where its relative paths resolve, when not the config's own directory (another --config file). */
+  readonly configDir?: string;
 }
 
 export interface PipelineSpec {
@@ -31,8 +33,17 @@ export interface PipelineSpec {
   readonly exporters: readonly string[];
 }
 
+/** One source of a config as written (a file's text; a `--set`: its key only). */
+export interface ConfigSourceText {
+  readonly label: string;
+  readonly path?: string;
+  readonly text: string;
+}
+
 export interface ResolvedConfig {
+  /** What it was read from: `pipeline.yaml`, or `base.yaml + prod.yaml + --set …` when merged. */
   readonly file: string;
+  /** Where relative paths resolve: the (first) file's directory. */
   readonly configDir: string;
   readonly components: ReadonlyMap<string, ComponentSpec>;
   readonly service: ServiceConfig;
@@ -42,6 +53,8 @@ export interface ResolvedConfig {
    * came from, for errors a component raises at create or start. Absent on hand-built configs.
    */
   readonly problemAt?: (path: KeyPath, message: string, related?: readonly KeyPath[]) => ConfigProblem;
+  /** The sources merged, in order, as written (absent on hand-built configs). */
+  readonly sources?: readonly ConfigSourceText[];
 }
 
 export type LoadResult = { ok: true; config: ResolvedConfig } | { ok: false; problems: ConfigProblem[] };
@@ -51,40 +64,63 @@ export interface LoadOptions {
   readonly registry: Registry;
 }
 
-const SECTIONS = { receivers: "receiver", processors: "processor", exporters: "exporter" } as const;
-
-export async function loadConfigFile(path: string, options: LoadOptions): Promise<LoadResult> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    const reason =
-      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
-    return { ok: false, problems: [{ file: path, line: 0, column: 0, path: [], message: reason }] };
-  }
-  return loadConfigText(text, { ...options, file: basename(path), configDir: dirname(resolve(path)) });
+/** What `--config` and `--set` gave, in order. */
+export interface ConfigInputList {
+  readonly configs: readonly string[];
+  readonly sets?: readonly string[];
+  /** Where relative paths and `--set` values resolve (default: the working directory). */
+  readonly cwd?: string;
 }
 
+const SECTIONS = { receivers: "receiver", processors: "processor", exporters: "exporter" } as const;
+
+/** One pipeline.yaml (an absolute path, or relative to the working directory). */
+export async function loadConfigFile(path: string, options: LoadOptions): Promise<LoadResult> {
+  return loadConfigInputs({ configs: [`file:${path}`] }, options);
+}
+
+/** `--config` sources merged in order (the Collector's way), then each `--set` over them. */
+export async function loadConfigInputs(inputs: ConfigInputList, options: LoadOptions): Promise<LoadResult> {
+  const read = await readConfigSources({ ...inputs, env: options.env });
+  if (!read.ok) return { ok: false, problems: read.problems };
+  return loadSources(read.sources, inputs.sets ?? [], { ...options, cwd: inputs.cwd ?? process.cwd() });
+}
+
+/** Inline YAML (the guide's API, tests), named `file` in problems. */
 export async function loadConfigText(
   text: string,
   options: LoadOptions & { file: string; configDir: string },
 ): Promise<LoadResult> {
-  const { file, configDir, registry, env } = options;
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const problems: ConfigProblem[] = [];
+  const source = parseSource(text, options.file, options.configDir);
+  if ("problem" in source) return { ok: false, problems: [source.problem] };
+  return loadSources([source], [], { ...options, cwd: options.configDir });
+}
 
-  const syntax = syntaxProblem(doc, file);
-  if (syntax) return { ok: false, problems: [syntax] };
+async function loadSources(
+  files: readonly ConfigSource[],
+  sets: readonly string[],
+  options: LoadOptions & { cwd: string },
+): Promise<LoadResult> {
+  const { registry, env } = options;
+  const problems: ConfigProblem[] = [];
+  const merged = new MergedSources(files);
+  for (const flag of sets) {
+    const set = setSource(flag, (key) => resolveSetKey(key, merged.root), options.cwd);
+    if ("problem" in set) problems.push(set.problem);
+    else merged.add(set);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const doc = merged.document();
+  const first = files[0];
+  const file = files.map((f) => f.label).join(" + ");
+  const configDir = first?.dir ?? options.cwd;
 
   const { problems: envProblems, origins, texts } = substituteEnv(doc, env);
   registerSecretVariables(origins, env);
   // A value whose reference is unset or malformed is reported once, not again as a type error.
-  const sources = new ConfigSources(file, doc, lines, origins, new Set(envProblems.map((p) => p.node)));
-  for (const p of envProblems) {
-    const { line, col } = lines.linePos(p.node.range?.[0] ?? 0);
-    problems.push({ file, line, column: col, path: pathOfNode(doc, p.node) ?? [], message: p.message });
-  }
+  const sources = new ConfigSources(doc, merged, origins, new Set(envProblems.map((p) => p.node)));
+  for (const p of envProblems)
+    problems.push(sources.problemAtNode(p.node, pathOfNode(doc, p.node) ?? [], p.message));
   const at = (path: KeyPath, message: string, options: ProblemOptions = {}): void => {
     if (options.atKey || !sources.alreadyReported(path))
       problems.push(sources.problem(path, message, options));
@@ -122,7 +158,9 @@ export async function loadConfigText(
           delivery = parsedDelivery.data;
         }
         try {
-          factory = await loadModuleFactory(kind, module, configDir);
+          // Relative to the file that names it (with several --config files, each its own).
+          const dir = sources.sourceAt([...base, "module"])?.dir ?? configDir;
+          factory = await loadModuleFactory(kind, module, dir);
         } catch (err) {
           at([...base, "module"], (err as Error).message);
           continue;
@@ -151,7 +189,15 @@ export async function loadConfigText(
         at([...base, ...v.path], v.message, { base, related: v.related ?? [] });
       collectSecrets(parsed.data);
       const origin = typeof module === "string" ? { module, delivery } : {};
-      components.set(`${section}:${id}`, { id, kind, factory, config: parsed.data, ...origin });
+      const dir = sources.sourceAt(base)?.dir ?? configDir;
+      components.set(`${section}:${id}`, {
+        id,
+        kind,
+        factory,
+        config: parsed.data,
+        ...origin,
+        ...(dir === configDir ? {} : { configDir: dir }),
+      });
     }
   }
 
@@ -167,12 +213,20 @@ export async function loadConfigText(
   }
   if (pipelines.length === 0) at(["service", "pipelines"], "at least one pipeline is required");
 
-  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems, merged.sources) };
   const problemAt = (path: KeyPath, message: string, related: readonly KeyPath[] = []) =>
     sources.problem(path, message, { base: path.slice(0, 2), related });
   return {
     ok: true,
-    config: { file, configDir, components, service: top.data.service, pipelines, problemAt },
+    config: {
+      file,
+      configDir,
+      components,
+      service: top.data.service,
+      pipelines,
+      problemAt,
+      sources: merged.sources.map(({ label, path, text }) => ({ label, text, ...(path ? { path } : {}) })),
+    },
   };
 }
 
@@ -223,14 +277,6 @@ function retryAsText(
   return copy;
 }
 
-/** The first YAML syntax error only: the parser's later ones are usually the same mistake echoing on. */
-export function syntaxProblem(doc: Document, file: string): ConfigProblem | undefined {
-  const [syntax] = doc.errors;
-  if (!syntax) return undefined;
-  const pos = syntax.linePos?.[0];
-  return { file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: [], message: firstLine(syntax.message) };
-}
-
 /** The value at `path` in parsed YAML, and whether it is there (for "got …" in messages). */
 export function valueAt(root: unknown, path: KeyPath): { value: unknown; present: boolean } {
   let cur: unknown = root;
@@ -278,10 +324,9 @@ function collectSecrets(value: unknown, key = ""): void {
   }
 }
 
-function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
-  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-function firstLine(message: string): string {
-  return message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? message;
+/** In source order (the --config files, then the --set flags), then by line and column. */
+function sortProblems(problems: ConfigProblem[], sources: readonly ConfigSource[]): ConfigProblem[] {
+  const order = new Map(sources.map((s, i) => [s.label, i]));
+  const rank = (p: ConfigProblem) => order.get(p.file) ?? -1;
+  return problems.sort((a, b) => rank(a) - rank(b) || a.line - b.line || a.column - b.column);
 }

@@ -9,13 +9,27 @@ export interface Located {
   readonly node?: Node;
 }
 
+/** Where a path points: an offset, and the node it is an offset in (merged configs: its file). */
+export interface LocatedNode {
+  readonly offset: number;
+  /** The node whose start `offset` is (the value, its key, or the nearest existing parent). */
+  readonly holder: unknown;
+  /** The value node at the path, when the path exists. */
+  readonly node?: Node;
+}
+
 /**
  * The position of the deepest node along `path`: the value when it exists, else its key,
  * else the nearest existing parent (e.g. for a missing required key).
  */
 export function locate(doc: Document, lines: LineCounter, path: KeyPath, atKey = false): Located {
+  const at = locateNode(doc, path, atKey);
+  return { ...position(lines, at.offset), ...(at.node ? { node: at.node } : {}) };
+}
+
+export function locateNode(doc: Document, path: KeyPath, atKey = false): LocatedNode {
   let current: unknown = doc.contents;
-  let best: { offset: number; node?: Node } = { offset: rangeStart(current) ?? 0 };
+  let best: LocatedNode = { offset: rangeStart(current) ?? 0, holder: current };
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     const last = i === path.length - 1;
@@ -23,22 +37,23 @@ export function locate(doc: Document, lines: LineCounter, path: KeyPath, atKey =
       const pair = current.items.find(
         (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
       );
-      if (!pair) return position(lines, best.offset);
+      if (!pair) return { offset: best.offset, holder: best.holder };
       const keyStart = rangeStart(pair.key);
-      if (last && atKey && keyStart !== undefined) return position(lines, keyStart);
+      if (last && atKey && keyStart !== undefined) return { offset: keyStart, holder: pair.key };
       current = pair.value;
-      const start = rangeStart(current) ?? keyStart;
-      if (start !== undefined) best = { offset: start, node: current as Node };
+      const start = rangeStart(current);
+      if (start !== undefined) best = { offset: start, holder: current, node: current as Node };
+      else if (keyStart !== undefined) best = { offset: keyStart, holder: pair.key, node: current as Node };
     } else if (isSeq(current) && typeof seg === "number") {
       current = current.items[seg];
       const start = rangeStart(current);
-      if (start === undefined) return position(lines, best.offset);
-      best = { offset: start, node: current as Node };
+      if (start === undefined) return { offset: best.offset, holder: best.holder };
+      best = { offset: start, holder: current, node: current as Node };
     } else {
-      return position(lines, best.offset);
+      return { offset: best.offset, holder: best.holder };
     }
   }
-  return { ...position(lines, best.offset), node: best.node };
+  return best;
 }
 
 function rangeStart(node: unknown): number | undefined {
@@ -46,7 +61,7 @@ function rangeStart(node: unknown): number | undefined {
   return range ? range[0] : undefined;
 }
 
-function position(lines: LineCounter, offset: number): Located {
+export function position(lines: LineCounter, offset: number): { line: number; column: number } {
   const { line, col } = lines.linePos(offset);
   return { line, column: col };
 }

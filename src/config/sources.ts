@@ -1,8 +1,11 @@
 // Where a config value was written and which environment variables it came from, so every problem
 // (schema, validate, or a component failing at create/start) points at file:line and names them.
-import type { Document, LineCounter } from "yaml";
+// With several `--config` files and `--set` flags, each value names the source it came from.
+import type { Document } from "yaml";
 import { type ConfigProblem, formatPath, type KeyPath } from "./errors.ts";
-import { locate } from "./locate.ts";
+import type { ConfigSource } from "./inputs.ts";
+import { locateNode, position } from "./locate.ts";
+import type { MergedSources } from "./merge.ts";
 import type { EnvOrigins } from "./substitute.ts";
 
 export interface ProblemOptions {
@@ -15,23 +18,15 @@ export interface ProblemOptions {
 }
 
 export class ConfigSources {
-  readonly file: string;
   private readonly doc: Document;
-  private readonly lines: LineCounter;
+  private readonly merged: MergedSources;
   private readonly origins: EnvOrigins;
   /** Value nodes already reported (an unset variable, a malformed reference): not reported again. */
   private readonly reported: ReadonlySet<unknown>;
 
-  constructor(
-    file: string,
-    doc: Document,
-    lines: LineCounter,
-    origins: EnvOrigins,
-    reported: ReadonlySet<unknown>,
-  ) {
-    this.file = file;
+  constructor(doc: Document, merged: MergedSources, origins: EnvOrigins, reported: ReadonlySet<unknown>) {
     this.doc = doc;
-    this.lines = lines;
+    this.merged = merged;
     this.origins = origins;
     this.reported = reported;
   }
@@ -48,11 +43,22 @@ export class ConfigSources {
     return node !== undefined && this.reported.has(node);
   }
 
+  /** The source a path's value (or, with atKey, its key) was written in. */
+  sourceAt(path: KeyPath, atKey = false): ConfigSource | undefined {
+    return this.merged.sourceOf(locateNode(this.doc, path, atKey).holder);
+  }
+
+  /** A problem at a node (an env reference's scalar), in the source it was written in. */
+  problemAtNode(node: { range?: readonly number[] | null }, path: KeyPath, message: string): ConfigProblem {
+    return this.placed(this.merged.sourceOf(node), node.range?.[0] ?? 0, path, message);
+  }
+
   /** A problem at `path`, its message followed by the variables the values came from. */
   problem(path: KeyPath, message: string, options: ProblemOptions = {}): ConfigProblem {
-    const { line, column } = locate(this.doc, this.lines, path, options.atKey);
+    const at = locateNode(this.doc, path, options.atKey);
+    const source = this.merged.sourceOf(at.holder);
     // A problem with the key itself (unknown, misnamed) is not about where its value came from.
-    if (options.atKey) return { file: this.file, line, column, path, message };
+    if (options.atKey) return this.placed(source, at.offset, path, message);
     const base = options.base ?? [];
     const sources = [
       ...fromVariables("from", this.variables(path)),
@@ -61,7 +67,20 @@ export class ConfigSources {
       ),
     ];
     const suffix = sources.length > 0 ? ` (${sources.join("; ")})` : "";
-    return { file: this.file, line, column, path, message: `${message}${suffix}` };
+    return this.placed(source, at.offset, path, `${message}${suffix}`);
+  }
+
+  private placed(
+    source: ConfigSource | undefined,
+    offset: number,
+    path: KeyPath,
+    message: string,
+  ): ConfigProblem {
+    const from = source ?? this.merged.sources.at(-1);
+    const { line, column } = from?.lines ? position(from.lines, offset) : { line: 0, column: 0 };
+    // `--set a::b=…` with a problem at a.b: the flag names the key already.
+    const named = from?.setPath !== undefined && formatPath(from.setPath) === formatPath(path);
+    return { file: from?.label ?? "", line, column, path, message, ...(named ? { keyInSource: true } : {}) };
   }
 }
 
