@@ -1,14 +1,17 @@
 // A running alert pipeline: load config, build components, serve status, shut down cleanly.
 // Used by `alertpipe run`, by `alertpipe/register` in a scraper process, and programmatically.
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { asyncScheduler, type SchedulerLike } from "rxjs";
 import { type ApiServer, startOperatingApi } from "./api/index.ts";
+import { DEFAULT_CONFIG_PATH, resolveConfigPath } from "./config/default-path.ts";
 import { ConfigError } from "./config/errors.ts";
-import { loadConfigFile, loadConfigText, type ResolvedConfig } from "./config/load.ts";
+import {
+  type ConfigInputList,
+  loadConfigInputs,
+  loadConfigText,
+  type ResolvedConfig,
+} from "./config/load.ts";
 import { createLogger } from "./log.ts";
-import { packageFile } from "./package-files.ts";
 import { PipelineGraph } from "./pipeline.ts";
 import { Registry } from "./registry.ts";
 import { bindSeedServices, type SeedServices } from "./seed-services.ts";
@@ -24,6 +27,8 @@ export interface AlertPipelineOptions {
   readonly configPath?: string;
   /** Inline YAML instead of a file. */
   readonly configText?: string;
+  /** `--config` sources merged in order and `--set` overrides (the CLI); instead of configPath. */
+  readonly configInputs?: ConfigInputList;
   /** An already loaded config (e.g. rewritten for in-process use); skips configPath/configText. */
   readonly config?: ResolvedConfig;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -54,14 +59,7 @@ export interface AlertPipelineHandle extends SeedServices {
   shutdown(): Promise<void>;
 }
 
-/** The pipeline.yaml shipped with the package (the seed's eight alerts). */
-export const DEFAULT_CONFIG_PATH = packageFile("pipeline.yaml");
-
-export function resolveConfigPath(explicit?: string, cwd = process.cwd()): string {
-  if (explicit) return resolve(cwd, explicit);
-  const local = resolve(cwd, "pipeline.yaml");
-  return existsSync(local) ? local : DEFAULT_CONFIG_PATH;
-}
+export { DEFAULT_CONFIG_PATH, resolveConfigPath };
 
 /** The environment config substitution sees: the process's, with the guide-style options on top. */
 function effectiveEnv(options: AlertPipelineOptions): Readonly<Record<string, string | undefined>> {
@@ -84,7 +82,10 @@ export async function loadConfig(options: AlertPipelineOptions): Promise<Resolve
           file: "<inline>",
           configDir: process.cwd(),
         })
-      : await loadConfigFile(resolveConfigPath(options.configPath), { env, registry });
+      : await loadConfigInputs(
+          options.configInputs ?? { configs: [`file:${resolveConfigPath(options.configPath)}`] },
+          { env, registry },
+        );
   if (!result.ok) throw new ConfigError(result.problems);
   return result.config;
 }

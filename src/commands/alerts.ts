@@ -2,12 +2,6 @@
 import { matcherText, parseMatchers } from "../silences/matchers.ts";
 import { parseClientArgs, shortTime, table } from "./api-client.ts";
 
-const USAGE = `Usage: alertpipe alerts [matcher...] [--silenced | --all] [--json]
-
-Lists firing alerts (default: active ones, not silenced). --silenced: only the silenced ones;
---all: every firing alert with its state. Matchers: name=value, name!=value, name=~re, name!~re.
-Options: --url URL (default http://$ALERTPIPE_STATUS_ENDPOINT), --token-file PATH`;
-
 interface Listed {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -25,7 +19,7 @@ function incidentText(annotations: Record<string, string>): string {
 }
 
 export async function alertsCommand(argv: string[]): Promise<number> {
-  const parsed = parseClientArgs("alerts", USAGE, argv, {
+  const parsed = await parseClientArgs("alerts", argv, {
     silenced: { type: "boolean", short: "s" },
     all: { type: "boolean", short: "a" },
   });

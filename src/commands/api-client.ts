@@ -3,14 +3,18 @@
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { parseEndpoint } from "../net.ts";
 import { redactSecrets, registerSecret } from "../secrets.ts";
+import { type ParsedArgs, parseCommandArgs, strings } from "./args.ts";
+import { CLIENT_CONFIG_OPTIONS, configGiven, configInputs, printProblems } from "./config-args.ts";
 
 export interface ClientOptions {
   /** Base URL; default http://<ALERTPIPE_STATUS_ENDPOINT>, loopback for a wildcard bind. */
   readonly url?: string;
   readonly tokenFile?: string;
+  /** The token itself (from a pipeline.yaml's service.status.auth.token); tokenFile wins. */
+  readonly token?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -20,7 +24,12 @@ export class ApiClientError extends Error {
 
 /** Where the running collector's API is, from the same variable the collector listens on. */
 export function defaultApiUrl(env: Readonly<Record<string, string | undefined>>): string {
-  const { host, port } = parseEndpoint(env.ALERTPIPE_STATUS_ENDPOINT || "127.0.0.1:13133");
+  return apiUrlOf(env.ALERTPIPE_STATUS_ENDPOINT || "127.0.0.1:13133");
+}
+
+/** The URL of a listen address: a wildcard bind is reached on loopback. */
+export function apiUrlOf(endpoint: string): string {
+  const { host, port } = parseEndpoint(endpoint);
   const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
   return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
@@ -72,7 +81,7 @@ export function apiClient(options: ClientOptions = {}): ApiClient {
   const url = (options.url ?? defaultApiUrl(env)).replace(/\/+$/, "");
   const token = options.tokenFile
     ? readFileSync(options.tokenFile, "utf8").trim()
-    : (env.ALERTPIPE_STATUS_TOKEN ?? "");
+    : (options.token ?? env.ALERTPIPE_STATUS_TOKEN ?? "");
   registerSecret(token);
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const headers: Record<string, string> = { accept: "application/json" };
@@ -124,40 +133,45 @@ const CLIENT_OPTIONS = {
   url: { type: "string" },
   "token-file": { type: "string" },
   json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  ...CLIENT_CONFIG_OPTIONS,
 } as const;
 
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
 /**
- * A client command's arguments with the shared options; undefined (usage printed, exit code
- * `code`) on a parse error or --help.
+ * A client command's arguments with the shared options and its client, or the exit code (help
+ * printed, a usage error, a bad --config). With --config/--set the endpoint and token are the
+ * pipeline.yaml's (service.status), as the collector started with it listens; --url and
+ * --token-file still win.
  */
-export function parseClientArgs(
+export async function parseClientArgs(
   command: string,
-  usage: string,
   args: string[],
-  options: ParseArgsConfig["options"],
-): { values: Values; positionals: string[]; client: ApiClient } | { code: number } {
-  let parsed: { values: Values; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { ...CLIENT_OPTIONS, ...options },
-    });
-  } catch (error) {
-    process.stderr.write(`alertpipe ${command}: ${(error as Error).message}\n${usage}\n`);
-    return { code: 2 };
-  }
+  options: NonNullable<ParseArgsConfig["options"]>,
+): Promise<(ParsedArgs & { client: ApiClient }) | { code: number }> {
+  const parsed = parseCommandArgs(command, args, { ...CLIENT_OPTIONS, ...options });
+  if ("code" in parsed) return parsed;
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return { code: 0 };
+  const configured: { url?: string; token?: string } = {};
+  if (configGiven({ config: strings(values.config), set: strings(values.set) })) {
+    // Loaded only here: without --config a client needs none of the components.
+    const [{ loadConfigInputs }, { Registry }] = await Promise.all([
+      import("../config/load.ts"),
+      import("../registry.ts"),
+    ]);
+    const result = await loadConfigInputs(
+      configInputs({ config: strings(values.config), set: strings(values.set) }),
+      {
+        env: process.env,
+        registry: new Registry(),
+      },
+    );
+    if (!result.ok) return { code: printProblems(result.problems) };
+    const { endpoint, auth } = result.config.service.status;
+    configured.url = apiUrlOf(endpoint);
+    if (auth.token) configured.token = auth.token;
   }
   try {
     const client = apiClient({
+      ...configured,
       ...(typeof values.url === "string" ? { url: values.url } : {}),
       ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
     });

@@ -3,15 +3,8 @@ import { userInfo } from "node:os";
 import { parseDuration } from "../config/duration.ts";
 import { matcherText, parseMatcher, parseMatchers } from "../silences/matchers.ts";
 import { type ApiClient, ApiClientError, parseClientArgs, shortTime, table } from "./api-client.ts";
-
-const USAGE = `Usage:
-  alertpipe silence add [alertname] [matcher...] [--duration 1h | --end TIME] [--start TIME] --comment TEXT [--author NAME]
-  alertpipe silence list [matcher...] [--expired] [--quiet]
-  alertpipe silence expire ID...
-
-Matchers: name=value, name!=value, name=~regex, name!~regex (OTel names like service.name work too).
-Options: --url URL (default http://$ALERTPIPE_STATUS_ENDPOINT), --token-file PATH (default
-$ALERTPIPE_STATUS_TOKEN), --json`;
+import { usageError } from "./args.ts";
+import { helpText } from "./catalog.ts";
 
 interface Gettable {
   id: string;
@@ -82,12 +75,16 @@ async function list(client: ApiClient, args: string[], values: Record<string, un
 
 export async function silenceCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (!sub || !["add", "list", "query", "expire"].includes(sub)) {
-    const help = sub === "-h" || sub === "--help";
-    (help ? process.stdout : process.stderr).write(`${USAGE}\n`);
-    return help ? 0 : 2;
+  if (sub === "-h" || sub === "--help") {
+    process.stdout.write(`${helpText("silence")}\n`);
+    return 0;
   }
-  const parsed = parseClientArgs(`silence ${sub}`, USAGE, rest, {
+  if (!sub || !["add", "list", "query", "expire"].includes(sub))
+    return usageError(
+      "silence",
+      sub ? `unknown subcommand "${sub}" (add, list, expire)` : "add, list or expire?",
+    ).code;
+  const parsed = await parseClientArgs("silence", rest, {
     duration: { type: "string", short: "d" },
     start: { type: "string" },
     end: { type: "string" },

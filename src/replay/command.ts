@@ -1,30 +1,17 @@
-// `alertpipe replay FILE... [--config pipeline.yaml] [--output text|json] [--from T] [--to T]`:
+// `alertpipe replay FILE... [--config FILE]... [--set K=V]... [--output text|json] [--from T] [--to T]`:
 // what the pipeline would have sent for captured OTLP JSON lines, then a summary per rule.
 import { access } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { ConfigError, formatProblem } from "../config/errors.ts";
+import { EXIT_USAGE, parseCommandArgs, strings, usageError } from "../commands/args.ts";
+import { CONFIG_OPTIONS, configInputs, printProblems } from "../commands/config-args.ts";
+import { ConfigError } from "../config/errors.ts";
 import { createLogger } from "../log.ts";
 import { redactSecrets } from "../secrets.ts";
-import { loadConfig, resolveConfigPath } from "../service.ts";
+import { loadConfig } from "../service.ts";
 import { noticeJson, noticeText, summaryText } from "./report.ts";
 import { replay } from "./run.ts";
 
-const USAGE = `Usage: alertpipe replay FILE... [--config pipeline.yaml] [--output text|json] [--from T] [--to T]
-
-Feeds captured OTLP JSON lines (the otlp receiver's capture, or an OpenTelemetry Collector file
-exporter's output) through the pipeline in virtual time, driven by the points' own timestamps,
-and prints every notice it would have sent, then a summary per rule. Nothing is sent.
-
-  -c, --config FILE   the pipeline.yaml (default ./pipeline.yaml, else the embedded default)
-  -o, --output FMT    text (default) or json: one JSON object per notice per line (summary on stderr)
-      --from T        only requests at or after T (RFC 3339, e.g. 2025-01-01T00:00:00Z)
-      --to T          only requests up to T; the clock runs on to T`;
-
-const EXIT_USAGE = 2;
-
 function usage(message: string): number {
-  process.stderr.write(`alertpipe replay: ${message}\n\n${USAGE}\n`);
-  return EXIT_USAGE;
+  return usageError("replay", message).code;
 }
 
 /** RFC 3339 / ISO 8601 with a zone, or milliseconds since the epoch. */
@@ -37,17 +24,15 @@ function parseTime(text: string | undefined): number | undefined | "invalid" {
 }
 
 export async function main(args: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (err) {
-    return usage((err as Error).message);
-  }
-  const { positionals: files, values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs("replay", args, {
+    ...CONFIG_OPTIONS,
+    output: { type: "string", short: "o" },
+    from: { type: "string" },
+    to: { type: "string" },
+  });
+  if ("code" in parsed) return parsed.code;
+  const { positionals: files } = parsed;
+  const values = parsed.values as { output?: string; from?: string; to?: string };
   if (files.length === 0) return usage("give at least one capture file");
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json") return usage(`--output must be text or json, got "${output}"`);
@@ -65,10 +50,12 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
-    config = await loadConfig({ configPath: resolveConfigPath(values.config) });
+    config = await loadConfig({
+      configInputs: configInputs({ config: strings(parsed.values.config), set: strings(parsed.values.set) }),
+    });
   } catch (err) {
-    const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [(err as Error).message];
-    for (const line of lines) process.stderr.write(`${redactSecrets(line)}\n`);
+    if (err instanceof ConfigError) return printProblems(err);
+    process.stderr.write(`${redactSecrets((err as Error).message)}\n`);
     return EXIT_USAGE;
   }
   const result = await replay({
@@ -93,19 +80,4 @@ export async function main(args: readonly string[]): Promise<number> {
   if (output === "json") process.stderr.write(`${summary}\n`);
   else out.write(`${result.notices.length > 0 ? "\n" : ""}${summary}\n`);
   return 0;
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string", short: "c" },
-      output: { type: "string", short: "o" },
-      from: { type: "string" },
-      to: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,6 +1,8 @@
-// `alertpipe test rules FILE...`: unit tests for a pipeline.yaml, promtool-style. Prints SUCCESS
-// or each failure; exit 0 (all pass), 1 (a test failed), 2 (a file is malformed or unreadable).
-import { parseArgs } from "node:util";
+// `alertpipe test rules FILE... [--config FILE]... [--set K=V]...`: unit tests for a pipeline.yaml,
+// promtool-style. Prints SUCCESS or each failure; exit 0 (all pass), 1 (a test failed), 2 (a file is
+// malformed or unreadable).
+import { parseCommandArgs, strings, usageError } from "../commands/args.ts";
+import { CONFIG_OPTIONS } from "../commands/config-args.ts";
 import { formatProblem } from "../config/errors.ts";
 import { createLogger } from "../log.ts";
 import { Registry } from "../registry.ts";
@@ -8,36 +10,29 @@ import { redactSecrets } from "../secrets.ts";
 import { readRuleTestFile } from "./file.ts";
 import { runRuleTestFile } from "./run.ts";
 
-const USAGE = `Usage: alertpipe test rules FILE...
-
-Runs rule test files (promtool's test format, plus notice_test) against the pipeline.yaml each
-names, in virtual time. Exit 0 when every test passes, 1 when one fails, 2 when a file is malformed.`;
-
 const EXIT_FAILED = 1;
 const EXIT_MALFORMED = 2;
 
 export async function main(args: readonly string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { help: { type: "boolean", short: "h" } },
-  });
-  const [what, ...files] = positionals;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (what !== "rules" || files.length === 0) {
-    process.stderr.write(`${USAGE}\n`);
-    return EXIT_MALFORMED;
-  }
+  const parsed = parseCommandArgs("test", args, CONFIG_OPTIONS);
+  if ("code" in parsed) return parsed.code;
+  const [what, ...files] = parsed.positionals;
+  if (what !== "rules")
+    return usageError(
+      "test",
+      what ? `unknown test kind "${what}" (test rules)` : "test what? (test rules FILE...)",
+    ).code;
+  if (files.length === 0) return usageError("test", "give at least one rule test file").code;
+  // --config replaces each file's `pipeline:`; --set overrides keys of whichever pipeline it runs.
+  const configs = strings(parsed.values.config);
+  const pipeline = { configs, sets: strings(parsed.values.set) };
   const registry = new Registry();
   const logger = createLogger({ level: "warn" });
   let exit = 0;
   for (const path of files) {
     const out: string[] = [`Unit Testing: ${path}`];
     const read = await readRuleTestFile(path);
-    const outcome = read.ok ? await runRuleTestFile(read.file, { registry, logger }) : read;
+    const outcome = read.ok ? await runRuleTestFile(read.file, { registry, logger, pipeline }) : read;
     if (!outcome.ok) {
       out.push("  FAILED (malformed):");
       for (const p of outcome.problems) out.push(`    ${formatProblem(p)}`);

@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import { formatDuration } from "../config/duration.ts";
 import type { ConfigProblem } from "../config/errors.ts";
-import { loadConfigFile, type ResolvedConfig } from "../config/load.ts";
+import { loadConfigInputs, type ResolvedConfig } from "../config/load.ts";
 import type { Registry } from "../registry.ts";
 import { VirtualPipeline } from "../virtual/pipeline.ts";
 import { compareAlerts, compareNotices } from "./compare.ts";
@@ -31,13 +31,24 @@ export type FileOutcome =
   | { readonly ok: true; readonly results: readonly CaseResult[] }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
-export async function runRuleTestFile(
-  file: RuleTestFile,
-  options: { registry: Registry; logger?: Logger },
-): Promise<FileOutcome> {
-  const loaded = await loadConfigFile(file.pipeline, { env: file.env, registry: options.registry });
+export interface RuleTestOptions {
+  readonly registry: Registry;
+  readonly logger?: Logger;
+  /** `--config` files instead of the test file's `pipeline:`, and `--set` overrides on either. */
+  readonly pipeline?: { readonly configs: readonly string[]; readonly sets: readonly string[] };
+}
+
+export async function runRuleTestFile(file: RuleTestFile, options: RuleTestOptions): Promise<FileOutcome> {
+  const configs = options.pipeline?.configs ?? [];
+  const overridden = configs.length > 0;
+  const loaded = await loadConfigInputs(
+    { configs: overridden ? configs : [`file:${file.pipeline}`], sets: options.pipeline?.sets ?? [] },
+    { env: file.env, registry: options.registry },
+  );
   if (!loaded.ok) {
-    const missing = loaded.problems.length === 1 && loaded.problems[0]?.line === 0;
+    const [first] = loaded.problems;
+    const missing =
+      !overridden && loaded.problems.length === 1 && first?.line === 0 && !first.file.startsWith("--");
     const problems = missing
       ? [file.problemAt(["pipeline"], `cannot read ${file.pipeline}: ${loaded.problems[0]?.message}`)]
       : loaded.problems;

@@ -1,19 +1,26 @@
 // `alertpipe test-alert`: one info message through each configured destination, with the outcome
 // per destination (the guide's "test webhook connectivity").
 import { asyncScheduler } from "rxjs";
-import { ConfigError, formatProblem } from "./config/errors.ts";
-import { createLogger } from "./log.ts";
-import { PipelineGraph } from "./pipeline.ts";
-import { redactSecrets } from "./secrets.ts";
-import { loadConfig, resolveConfigPath } from "./service.ts";
+import { ConfigError } from "../config/errors.ts";
+import { createLogger } from "../log.ts";
+import { PipelineGraph } from "../pipeline.ts";
+import { redactSecrets } from "../secrets.ts";
+import { loadConfig } from "../service.ts";
+import { parseCommandArgs, strings } from "./args.ts";
+import { CONFIG_OPTIONS, configInputs, printProblems } from "./config-args.ts";
 
-export async function testAlert(file: string | undefined): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  const parsed = parseCommandArgs("test-alert", args, CONFIG_OPTIONS);
+  if ("code" in parsed) return parsed.code;
+  const { values, positionals } = parsed;
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
-    config = await loadConfig({ configPath: resolveConfigPath(file) });
+    config = await loadConfig({
+      configInputs: configInputs({ config: strings(values.config), set: strings(values.set) }, positionals),
+    });
   } catch (err) {
-    const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [(err as Error).message];
-    for (const line of lines) process.stderr.write(`${redactSecrets(line)}\n`);
+    if (err instanceof ConfigError) return printProblems(err);
+    process.stderr.write(`${redactSecrets((err as Error).message)}\n`);
     return 2;
   }
   const logger = createLogger({ level: "warn" });
