@@ -94,7 +94,8 @@ export async function startAlertPipeline(options: AlertPipelineOptions = {}): Pr
   const env = effectiveEnv(options);
   const config = options.config ?? (await loadConfig(options));
   const { log } = config.service;
-  const logger = options.logger ?? createLogger({ level: log.debug ? "debug" : log.level });
+  const logger =
+    options.logger ?? createLogger({ level: log.debug ? "debug" : log.level, format: log.format });
   const scheduler = options.scheduler ?? asyncScheduler;
   const ownsState = options.state === undefined;
   const state =

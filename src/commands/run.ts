@@ -10,6 +10,14 @@ export async function main(args: string[]): Promise<number> {
   const parsed = parseCommandArgs("run", args, CONFIG_OPTIONS);
   if ("code" in parsed) return parsed.code;
   const { values, positionals } = parsed;
+  // Signals are caught from the start: one that comes while the collector starts stops it once started.
+  let signalled: string | undefined;
+  let onSignal = (signal: string) => {
+    signalled = signal;
+  };
+  const handlers = { SIGINT: () => onSignal("SIGINT"), SIGTERM: () => onSignal("SIGTERM") };
+  process.once("SIGINT", handlers.SIGINT);
+  process.once("SIGTERM", handlers.SIGTERM);
   let handle: AlertPipelineHandle;
   try {
     handle = await startAlertPipeline({
@@ -17,11 +25,25 @@ export async function main(args: string[]): Promise<number> {
       defaultState: DEFAULT_RUN_STATE_SPEC,
     });
   } catch (err) {
+    process.off("SIGINT", handlers.SIGINT);
+    process.off("SIGTERM", handlers.SIGTERM);
     if (err instanceof ConfigError) return printProblems(err);
     process.stderr.write(`alertpipe: ${redactSecrets((err as Error).message)}\n`);
     return EXIT_USAGE;
   }
   const { logger, config } = handle;
+  const exit = new Promise<number>((resolveExit) => {
+    onSignal = (signal: string) => {
+      logger.info({ signal }, "shutting down: flushing exporters");
+      handle.shutdown().then(
+        () => resolveExit(0),
+        (err: unknown) => {
+          logger.error({ err: String(err) }, "shutdown failed");
+          resolveExit(1);
+        },
+      );
+    };
+  });
   // Bound addresses (port 0 picks a free one), so people and tests can find the listeners.
   const endpoints: Record<string, unknown> = {};
   for (const r of handle.graph.receivers) {
@@ -34,18 +56,6 @@ export async function main(args: string[]): Promise<number> {
     { config: config.file, pipelines: config.pipelines.map((p) => p.name), endpoints },
     "alertpipe running",
   );
-  return new Promise<number>((resolveExit) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down: flushing exporters");
-      handle.shutdown().then(
-        () => resolveExit(0),
-        (err: unknown) => {
-          logger.error({ err: String(err) }, "shutdown failed");
-          resolveExit(1);
-        },
-      );
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  if (signalled) onSignal(signalled);
+  return exit;
 }

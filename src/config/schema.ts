@@ -43,9 +43,13 @@ export const serviceSchema = z
         level: z
           .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
           .default("info")
-          .meta({ description: "Least severe log level written (JSON lines on stderr)." }),
+          .meta({ description: "Least severe log level written (on stderr)." }),
         debug: boolishOr(false).meta({
           description: "Log every signal decision at debug level (ALERT_DEBUG_MODE); overrides level.",
+        }),
+        format: z.enum(["auto", "json", "pretty"]).default("auto").meta({
+          description:
+            "auto: readable lines when stderr is a terminal, JSON lines otherwise (files, pipes, log shippers); json or pretty always.",
         }),
       })
       .prefault({})
